@@ -1,0 +1,27 @@
+using System;
+
+namespace BnGen;
+
+/// <summary>
+/// On a layer field of a <see cref="BatchNormalizedAttribute"/> class: put a batch-normalization site after
+/// this layer even where the generator would not (the last layer), and optionally override the class's
+/// options for this one site. Options left unset inherit the class's.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false, AllowMultiple = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <inheritdoc cref="BatchNormalizedAttribute.Momentum"/>
+    public double Momentum { get; set; }
+
+    /// <inheritdoc cref="BatchNormalizedAttribute.Epsilon"/>
+    public double Epsilon { get; set; }
+
+    /// <inheritdoc cref="BatchNormalizedAttribute.Affine"/>
+    public bool Affine { get; set; }
+
+    /// <inheritdoc cref="BatchNormalizedAttribute.TrackRunningStats"/>
+    public bool TrackRunningStats { get; set; }
+
+    /// <inheritdoc cref="BatchNormalizedAttribute.CumulativeAverage"/>
+    public bool CumulativeAverage { get; set; }
+}

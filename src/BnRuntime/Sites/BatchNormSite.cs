@@ -1,0 +1,191 @@
+using System;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BnGen;
+
+/// <summary>
+/// One batch-normalization site: its learnable scale and shift, its running statistics, and the forward
+/// transform, with PyTorch's <c>_BatchNorm</c> semantics and parameter/buffer names (<c>weight</c>,
+/// <c>bias</c>, <c>running_mean</c>, <c>running_var</c>, <c>num_batches_tracked</c>), so that state
+/// dictionaries map one to one onto PyTorch's <c>BatchNorm1d/2d/3d</c>.
+/// </summary>
+/// <remarks>
+/// Generated networks call the entry point for the layer kind they follow (<see cref="ForwardDense"/>,
+/// <see cref="ForwardConv1d"/>, <see cref="ForwardConv2d"/>, <see cref="ForwardConv3d"/>), chosen when the
+/// code is generated. <see cref="forward"/> accepts any of those ranks, for use by hand (e.g. in
+/// <c>nn.Sequential</c>).
+/// </remarks>
+public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
+{
+    // Field names are the PyTorch names: TorchSharp's Module.to() finds fields by registered name.
+#pragma warning disable IDE1006 // PyTorch naming is the contract here.
+    private Parameter? weight;
+    private Parameter? bias;
+    private Tensor? running_mean;
+    private Tensor? running_var;
+    private Tensor? num_batches_tracked;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates a site for <paramref name="numFeatures"/> channels, initialized like PyTorch.</summary>
+    /// <param name="name">The module name; also names the site in error messages (e.g. <c>fc1_bn</c>).</param>
+    /// <param name="numFeatures">Channels (C) of the input: out_features of a Linear, out_channels of a Conv.</param>
+    /// <param name="momentum">Weight of the new batch value in the running averages, in (0, 1].</param>
+    /// <param name="eps">Added to the variance before the square root; positive.</param>
+    /// <param name="affine">Whether the site has a learnable per-channel weight and bias.</param>
+    /// <param name="trackRunningStats">Whether the site keeps running statistics and uses them in eval mode.</param>
+    /// <param name="cumulativeAverage">Average all batches equally (PyTorch <c>momentum=None</c>) instead of using <paramref name="momentum"/>.</param>
+    /// <param name="device">Device of the parameters and buffers; CPU when null.</param>
+    /// <param name="dtype">Floating-point type of the parameters and running statistics; the default dtype when null.</param>
+    public BatchNormSite(
+        string name,
+        long numFeatures,
+        double momentum = BatchNormDefaults.Momentum,
+        double eps = BatchNormDefaults.Epsilon,
+        bool affine = true,
+        bool trackRunningStats = true,
+        bool cumulativeAverage = false,
+        Device? device = null,
+        ScalarType? dtype = null)
+        : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numFeatures, 1);
+        if (!(momentum > 0 && momentum <= 1))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Batch-norm site '{name}': momentum must be in (0, 1] (the weight of the new batch value, PyTorch's convention).");
+        if (!(eps > 0))
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, $"Batch-norm site '{name}': eps must be positive.");
+        if (cumulativeAverage && !trackRunningStats)
+            throw new ArgumentException($"Batch-norm site '{name}': a cumulative average needs running statistics (trackRunningStats: true).", nameof(cumulativeAverage));
+
+        SiteName = name;
+        NumFeatures = numFeatures;
+        Momentum = momentum;
+        Epsilon = eps;
+        Affine = affine;
+        TrackRunningStats = trackRunningStats;
+        CumulativeAverage = cumulativeAverage;
+
+        if (affine)
+        {
+            weight = new Parameter(torch.ones(numFeatures, dtype, device));
+            bias = new Parameter(torch.zeros(numFeatures, dtype, device));
+            register_parameter(nameof(weight), weight);
+            register_parameter(nameof(bias), bias);
+        }
+
+        if (trackRunningStats)
+        {
+            running_mean = torch.zeros(numFeatures, dtype, device);
+            running_var = torch.ones(numFeatures, dtype, device);
+            // Always int64, as in PyTorch, whatever the floating-point dtype.
+            num_batches_tracked = torch.tensor(0L, ScalarType.Int64, device);
+            register_buffer(nameof(running_mean), running_mean);
+            register_buffer(nameof(running_var), running_var);
+            register_buffer(nameof(num_batches_tracked), num_batches_tracked);
+        }
+    }
+
+    /// <summary>The name this site was created with; error messages use it.</summary>
+    public string SiteName { get; }
+
+    /// <summary>Channels (C) this site normalizes.</summary>
+    public long NumFeatures { get; }
+
+    /// <summary>Weight of the new batch value in the running averages (PyTorch convention).</summary>
+    public double Momentum { get; }
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>Whether the site has <see cref="Weight"/> and <see cref="Bias"/>.</summary>
+    public bool Affine { get; }
+
+    /// <summary>Whether the site keeps running statistics.</summary>
+    public bool TrackRunningStats { get; }
+
+    /// <summary>Whether the running statistics are a cumulative average (PyTorch <c>momentum=None</c>).</summary>
+    public bool CumulativeAverage { get; }
+
+    /// <summary>The learnable per-channel scale (gamma), or null when not <see cref="Affine"/>.</summary>
+    public Parameter? Weight => weight;
+
+    /// <summary>The learnable per-channel shift (beta), or null when not <see cref="Affine"/>.</summary>
+    public Parameter? Bias => bias;
+
+    /// <summary>Running mean per channel, or null when not <see cref="TrackRunningStats"/>.</summary>
+    public Tensor? RunningMean => running_mean;
+
+    /// <summary>Running unbiased variance per channel, or null when not <see cref="TrackRunningStats"/>.</summary>
+    public Tensor? RunningVar => running_var;
+
+    /// <summary>Training batches seen (int64 scalar), or null when not <see cref="TrackRunningStats"/>.</summary>
+    public Tensor? NumBatchesTracked => num_batches_tracked;
+
+    /// <summary>Normalizes input of any supported rank: [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W].</summary>
+    public override Tensor forward(Tensor input)
+    {
+        BatchNormInputKind kind = input.Dimensions switch
+        {
+            2 => BatchNormInputKind.Dense,
+            3 => BatchNormInputKind.Conv1d,
+            4 => BatchNormInputKind.Conv2d,
+            5 => BatchNormInputKind.Conv3d,
+            _ => throw new ArgumentException(
+                $"Batch-norm site '{SiteName}' expects input [N, {NumFeatures}], [N, {NumFeatures}, L], [N, {NumFeatures}, H, W] or [N, {NumFeatures}, D, H, W]; got {BatchNormInputValidation.Describe(input)}.",
+                nameof(input)),
+        };
+        return Normalize(input, kind);
+    }
+
+    /// <summary>Normalizes [N, C] (after a Linear layer): statistics over N.</summary>
+    public Tensor ForwardDense(Tensor input) => Normalize(input, BatchNormInputKind.Dense);
+
+    /// <summary>Normalizes [N, C, L] (after a Conv1d layer): statistics over N·L.</summary>
+    public Tensor ForwardConv1d(Tensor input) => Normalize(input, BatchNormInputKind.Conv1d);
+
+    /// <summary>Normalizes [N, C, H, W] (after a Conv2d layer): statistics over N·H·W.</summary>
+    public Tensor ForwardConv2d(Tensor input) => Normalize(input, BatchNormInputKind.Conv2d);
+
+    /// <summary>Normalizes [N, C, D, H, W] (after a Conv3d layer): statistics over N·D·H·W.</summary>
+    public Tensor ForwardConv3d(Tensor input) => Normalize(input, BatchNormInputKind.Conv3d);
+
+    private Tensor Normalize(Tensor input, BatchNormInputKind kind)
+    {
+        BatchNormInputValidation.Validate(SiteName, input, kind, NumFeatures, training);
+        return BatchNormKernel.Apply(input, weight, bias, running_mean, running_var, num_batches_tracked, training, Momentum, CumulativeAverage, Epsilon);
+    }
+
+    /// <summary>Running mean 0, running variance 1, no batches seen (PyTorch's <c>reset_running_stats</c>).</summary>
+    public void reset_running_stats()
+    {
+        using var noGrad = torch.no_grad();
+        running_mean?.zero_();
+        running_var?.fill_(1);
+        num_batches_tracked?.zero_();
+    }
+
+    /// <summary>Resets the running statistics and sets weight 1, bias 0 (PyTorch's <c>reset_parameters</c>).</summary>
+    public void reset_parameters()
+    {
+        reset_running_stats();
+        using var noGrad = torch.no_grad();
+        weight?.fill_(1);
+        bias?.zero_();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            weight?.Dispose();
+            bias?.Dispose();
+            running_mean?.Dispose();
+            running_var?.Dispose();
+            num_batches_tracked?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
