@@ -1,0 +1,34 @@
+using System.Text;
+
+namespace BnGen.Generator.Emit;
+
+/// <summary>Writes C# line by line with four-space indentation and \n line endings, whatever the host.</summary>
+internal sealed class SourceWriter
+{
+    private readonly StringBuilder _builder = new();
+    private int _indent;
+
+    public void Line(string text = "")
+    {
+        if (text.Length > 0)
+            _builder.Append(' ', _indent * 4).Append(text);
+        _builder.Append('\n');
+    }
+
+    /// <summary>Writes the header line (if any), an opening brace, and indents what follows.</summary>
+    public void Open(string header = "")
+    {
+        if (header.Length > 0)
+            Line(header);
+        Line("{");
+        _indent++;
+    }
+
+    public void Close(string trailer = "")
+    {
+        _indent--;
+        Line("}" + trailer);
+    }
+
+    public override string ToString() => _builder.ToString();
+}

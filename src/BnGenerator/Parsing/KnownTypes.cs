@@ -1,0 +1,48 @@
+using Microsoft.CodeAnalysis;
+
+namespace BnGen.Generator.Parsing;
+
+/// <summary>The TorchSharp and BnGen types the parser recognizes, looked up once per parse by metadata name.</summary>
+internal sealed class KnownTypes
+{
+    public const string BatchNormalizedAttribute = "BnGen.BatchNormalizedAttribute";
+    public const string BatchNormAttribute = "BnGen.BatchNormAttribute";
+    public const string NoBatchNormAttribute = "BnGen.NoBatchNormAttribute";
+
+    private KnownTypes(Compilation compilation)
+    {
+        TensorModule = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module`2");
+        Tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
+        TorchNn = compilation.GetTypeByMetadataName("TorchSharp.torch+nn");
+    }
+
+    /// <summary>torch.nn.Module&lt;T, TResult&gt;, or null when TorchSharp is not referenced.</summary>
+    public INamedTypeSymbol? TensorModule { get; }
+
+    /// <summary>torch.Tensor.</summary>
+    public INamedTypeSymbol? Tensor { get; }
+
+    /// <summary>The static class torch.nn whose factory methods (Linear, Conv2d, ...) build layers.</summary>
+    public INamedTypeSymbol? TorchNn { get; }
+
+    public static KnownTypes From(Compilation compilation) => new(compilation);
+
+    /// <summary>Whether <paramref name="type"/> is or derives from Module&lt;Tensor, Tensor&gt;.</summary>
+    public bool IsTensorModule(ITypeSymbol? type)
+    {
+        if (TensorModule is null || Tensor is null)
+            return false;
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, TensorModule)
+                && current.TypeArguments.Length == 2
+                && SymbolEqualityComparer.Default.Equals(current.TypeArguments[0], Tensor)
+                && SymbolEqualityComparer.Default.Equals(current.TypeArguments[1], Tensor))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

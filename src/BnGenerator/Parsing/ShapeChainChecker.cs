@@ -1,0 +1,78 @@
+using System.Collections.Generic;
+using System.Globalization;
+using BnGen.Generator.Diagnostics;
+using BnGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+
+namespace BnGen.Generator.Parsing;
+
+/// <summary>
+/// Follows the layers in forward order with what a compiler can know of their sizes, and reports chains that
+/// cannot run: sizes that differ, and a Linear layer fed a conv feature map.
+/// </summary>
+internal sealed class ShapeChainChecker
+{
+    private enum Flow
+    {
+        Unknown,
+        Dense,
+        FeatureMap,
+    }
+
+    private readonly List<DiagnosticInfo> _diagnostics;
+    private Flow _flow = Flow.Unknown;
+    private long? _width;
+    private string? _producer;
+    private string? _producerSite;
+
+    public ShapeChainChecker(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
+
+    public void Visit(string field, LayerKind kind, LayerSizes sizes, string? siteName, Location? location)
+    {
+        switch (kind)
+        {
+            case LayerKind.Linear:
+                if (_flow == Flow.FeatureMap)
+                    _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LinearAfterConv, location, field, _producer ?? "?"));
+                else if (_flow == Flow.Dense)
+                    CheckWidth(field, sizes.Inputs, "features", location);
+                Produce(Flow.Dense, sizes.Outputs, field, siteName);
+                break;
+            case LayerKind.Conv1d:
+            case LayerKind.Conv2d:
+            case LayerKind.Conv3d:
+                if (_flow == Flow.FeatureMap)
+                    CheckWidth(field, sizes.Inputs, "channels", location);
+                Produce(Flow.FeatureMap, sizes.Outputs, field, siteName);
+                break;
+            case LayerKind.Flatten:
+                if (_flow != Flow.Dense)
+                    Produce(Flow.Dense, width: null, _producer, producerSite: null);
+                break;
+            case LayerKind.ShapePreserving:
+                break;
+            default:
+                Produce(Flow.Unknown, width: null, producer: null, producerSite: null);
+                break;
+        }
+    }
+
+    private void CheckWidth(string field, long? expected, string unit, Location? location)
+    {
+        if (expected is null || _width is null || expected == _width)
+            return;
+        string through = _producerSite is null ? "" : $" (normalized by its batch-norm site '{_producerSite}')";
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeMismatch, location,
+            field, Format(expected.Value), unit, _producer ?? "?", Format(_width.Value), through));
+    }
+
+    private void Produce(Flow flow, long? width, string? producer, string? producerSite)
+    {
+        _flow = flow;
+        _width = width;
+        _producer = producer;
+        _producerSite = producerSite;
+    }
+
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,179 @@
+using System.Linq;
+using BnGen.Generator.Tests.Infrastructure;
+
+namespace BnGen.Generator.Tests;
+
+/// <summary>
+/// The whole driver on representative networks: the generated text against checked-in snapshots
+/// (Snapshots/*.verified.cs), and the user's code plus the generated code compiling without a warning.
+/// </summary>
+public sealed class SnapshotTests
+{
+    private const string Usings = """
+        using BnGen;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+        using static TorchSharp.torch.nn;
+
+        """;
+
+    private static void Verify(string name, string source)
+    {
+        var (result, output, _) = GeneratorHarness.Run(Usings + source);
+
+        GeneratorHarness.AssertNone(result.Diagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        GeneratorHarness.AssertNone(GeneratorHarness.CompileErrorsAndWarnings(output));
+        var generated = Assert.Single(result.GeneratedSources);
+        Snapshot.Match(name, generated.SourceText.ToString());
+    }
+
+    [Fact]
+    public void Dense() => Verify(nameof(Dense), """
+        namespace Demo;
+
+        [BatchNormalized]
+        public sealed partial class SimpleNetBN : Module<Tensor, Tensor>
+        {
+            private readonly Flatten flatten = Flatten();
+            private readonly Linear fc1 = Linear(28 * 28, 64);
+            private readonly ReLU relu1 = ReLU();
+            private readonly Linear fc2 = Linear(64, 128);
+            private readonly ReLU relu2 = ReLU();
+            private readonly Linear fc3 = Linear(128, 10);
+        }
+        """);
+
+    [Fact]
+    public void Conv2dPoolFlattenLinear() => Verify(nameof(Conv2dPoolFlattenLinear), """
+        namespace Demo.Vision
+        {
+            [BatchNormalized]
+            internal partial class ConvNetBN : Module<Tensor, Tensor>
+            {
+                private const int Channels = 16;
+                private readonly Conv2d conv1 = Conv2d(1, Channels, 3, padding: 1, bias: false);
+                private readonly ReLU relu1 = ReLU();
+                private readonly MaxPool2d pool1 = MaxPool2d(2);
+                private readonly Dropout2d drop = Dropout2d(0.1);
+                private readonly Flatten flatten = Flatten();
+                private readonly Linear fc1 = Linear(Channels * 14 * 14, 10);
+                public readonly int NotALayer = 3;
+                private static readonly ReLU shared = ReLU();
+            }
+        }
+        """);
+
+    [Fact]
+    public void EveryOption() => Verify(nameof(EveryOption), """
+        [BatchNormalized(Momentum = 0.05, Epsilon = 1e-3, Affine = false, TrackRunningStats = true, CumulativeAverage = false)]
+        public partial class OptionsNet : Module<Tensor, Tensor>
+        {
+            private readonly Conv1d conv = Conv1d(3, 8, 3);
+            [BatchNorm(Momentum = 1.0, Affine = true)]
+            private readonly Conv3d conv3 = Conv3d(8, 8, 1);
+            private readonly Flatten flatten = Flatten();
+            [NoBatchNorm]
+            private readonly Linear skip = Linear(8, 8);
+            [BatchNorm(CumulativeAverage = true, Epsilon = 0.5)]
+            private readonly Linear output = Linear(8, 2);
+        }
+        """);
+
+    [Fact]
+    public void NoRunningStatistics() => Verify(nameof(NoRunningStatistics), """
+        namespace Demo;
+
+        [BatchNormalized(TrackRunningStats = false)]
+        public partial class BatchStatsNet : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(4, 4, hasBias: false);
+            private readonly GELU gelu = GELU();
+            private readonly Linear fc2 = Linear(4, 1);
+        }
+        """);
+
+    [Fact]
+    public void NestedTypes() => Verify(nameof(NestedTypes), """
+        namespace Demo.Nested;
+
+        public static partial class Models
+        {
+            public partial record Zoo
+            {
+                [BatchNormalized]
+                public sealed partial class TinyNet : Module<Tensor, Tensor>
+                {
+                    private readonly Linear fc1 = Linear(2, 3, hasBias: false);
+                    private readonly Linear fc2 = Linear(3, 1);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public void GlobalNamespaceAndCustomModules() => Verify(nameof(GlobalNamespaceAndCustomModules), """
+        public sealed class Scale : Module<Tensor, Tensor>
+        {
+            public Scale() : base(nameof(Scale)) { }
+            public override Tensor forward(Tensor input) => input * 2;
+        }
+
+        [BatchNormalized]
+        public sealed partial class GlobalNet : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(5, 6, hasBias: false);
+            private readonly Scale scale = new Scale();
+            private readonly Linear fc2 = Linear(123, 2);
+        }
+        """);
+
+    [Fact]
+    public void UserConstructor() => Verify(nameof(UserConstructor), """
+        namespace Demo;
+
+        [BatchNormalized]
+        public sealed partial class SizedNet : Module<Tensor, Tensor>
+        {
+            private readonly Linear hidden;
+            private readonly ReLU relu = ReLU();
+            private readonly Linear output;
+
+            public SizedNet(long inputs, long width, long classes) : base(nameof(SizedNet))
+            {
+                hidden = Linear(inputs, width, hasBias: false);
+                output = Linear(width, classes);
+                InitializeBatchNorm();
+            }
+
+            public SizedNet() : this(784, 64, 10)
+            {
+            }
+        }
+        """);
+
+    [Fact]
+    public void Same_named_networks_in_different_namespaces_and_types_get_distinct_hint_names()
+    {
+        var (result, output, _) = GeneratorHarness.Run(Usings + """
+            namespace A.B { [BatchNormalized] public partial class C : Module<Tensor, Tensor> { Linear l1 = Linear(2, 2); Linear l2 = Linear(2, 2); } }
+            namespace A { public partial class Outer { [BatchNormalized] public partial class C : Module<Tensor, Tensor> { Linear l1 = Linear(2, 2); Linear l2 = Linear(2, 2); } } }
+            [BatchNormalized] public partial class C : Module<Tensor, Tensor> { Linear l1 = Linear(2, 2); Linear l2 = Linear(2, 2); }
+            namespace X { [BatchNormalized] public partial class C : Module<Tensor, Tensor> { Linear l1 = Linear(2, 2); Linear l2 = Linear(2, 2); } }
+            """);
+
+        Assert.Equal(
+            new[] { "A.B.C.BatchNormalized.g.cs", "A.Outer+C.BatchNormalized.g.cs", "C.BatchNormalized.g.cs", "X.C.BatchNormalized.g.cs" },
+            result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+        GeneratorHarness.AssertNone(GeneratorHarness.CompileErrorsAndWarnings(output));
+    }
+
+    [Fact]
+    public void Output_is_byte_identical_across_runs()
+    {
+        string source = Usings + "[BatchNormalized] public partial class N : Module<Tensor, Tensor> { Linear a = Linear(3, 4); ReLU r = ReLU(); Linear b = Linear(4, 1); }";
+        var first = GeneratorHarness.Run(source).Result.GeneratedSources.Single().SourceText.ToString();
+        var second = GeneratorHarness.Run(source).Result.GeneratedSources.Single().SourceText.ToString();
+        Assert.Equal(first, second);
+    }
+}
