@@ -78,7 +78,7 @@ internal static class NetworkParser
             fatal = true;
         }
 
-        if (type.IsGenericType)
+        if (type.TypeParameters.Length > 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name, "generic network classes are not supported; derive a non-generic class from it and put [BatchNormalized] there"));
             fatal = true;
