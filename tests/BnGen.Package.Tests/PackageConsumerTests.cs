@@ -1,0 +1,101 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+
+namespace BnGen.Package.Tests;
+
+/// <summary>Packs BnGen and uses it from a project outside the repository, as a user would.</summary>
+public sealed class PackageConsumerTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("bngen-package-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "BnGen.sln")))
+                return dir.FullName;
+        }
+
+        throw new InvalidOperationException("BnGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string Dotnet(string arguments, string workingDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // The outer `dotnet test` sets MSBuild variables that would leak into the inner builds.
+        foreach (var key in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "DOTNET_HOST_PATH" })
+            start.Environment.Remove(key);
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {arguments} did not finish in 8 minutes:\n{output}");
+        }
+
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"dotnet {arguments} exited with {process.ExitCode}:\n{output}");
+        return output.ToString();
+    }
+
+    [Fact]
+    public void The_packed_library_generates_and_runs_in_a_consumer_project()
+    {
+        string root = RepositoryRoot();
+        string feed = Path.Combine(_work, "feed");
+        // A version no earlier run used, so the global package cache cannot hand back a stale copy.
+        string version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+
+        Dotnet($"pack \"{Path.Combine(root, "src", "BnRuntime")}\" -c Release -o \"{feed}\" -p:Version={version} -p:ContinuousIntegrationBuild=true", root);
+
+        string package = Path.Combine(feed, $"BnGen.{version}.nupkg");
+        using (var zip = ZipFile.OpenRead(package))
+        {
+            var entries = zip.Entries.Select(e => e.FullName).ToList();
+            Assert.Contains("analyzers/dotnet/cs/BnGenerator.dll", entries);
+            Assert.Contains("buildTransitive/BnGen.targets", entries);
+            Assert.Contains("buildTransitive/LibTorchSharpCompatibility.cs", entries);
+            Assert.Contains("lib/net10.0/BnRuntime.dll", entries);
+            Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.EndsWith("BnGenerator.dll", StringComparison.Ordinal));
+        }
+
+        string consumer = Path.Combine(_work, "consumer");
+        Directory.CreateDirectory(consumer);
+        string template = Path.Combine(AppContext.BaseDirectory, "Consumer");
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), File.ReadAllText(Path.Combine(template, "Consumer.csproj.template")).Replace("@BNGEN_VERSION@", version));
+        File.Copy(Path.Combine(template, "Program.cs"), Path.Combine(consumer, "Program.cs"));
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="bngen-local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        // Keep the repository's Directory.Build.* and central package versions out of the consumer.
+        File.WriteAllText(Path.Combine(_work, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_work, "Directory.Build.targets"), "<Project />");
+        File.WriteAllText(Path.Combine(_work, "Directory.Packages.props"), "<Project />");
+
+        string output = Dotnet("run -c Release", consumer);
+
+        Assert.Contains("keys: fc1_bn.bias,fc1_bn.num_batches_tracked,fc1_bn.running_mean,fc1_bn.running_var,fc1_bn.weight", output);
+        Assert.Contains("batches: 3", output);
+        Assert.Contains("fused difference below 1e-5: True", output);
+    }
+}
