@@ -1,21 +1,94 @@
 using System;
-using TorchSharp;
-using static TorchSharp.torch;
+using System.CommandLine;
+using System.IO;
+using BnGen.Sample.Mnist;
+using BnGen.Sample.Mnist.Data;
+using BnGen.Sample.Mnist.Models;
+using BnGen.Sample.Mnist.Training;
 
-// Placeholder until the MNIST sample lands (issue 5): trains a tiny network on synthetic data so that the
-// README's first command runs end to end on a fresh machine.
-manual_seed(1);
-var x = randn(512, 20);
-var y = (x[.., 0] + x[.., 1] > 0).to(ScalarType.Int64);
-var model = nn.Sequential(nn.Linear(20, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 2));
-var optimizer = optim.SGD(model.parameters(), 0.1);
-for (int step = 1; step <= 100; step++)
+var data = new Option<string>("--data") { Description = "Folder with the IDX files (plain or TorchVision layout); fetched data is cached here.", DefaultValueFactory = _ => "data" };
+var dataset = new Option<string>("--dataset") { Description = "mnist, or fashion-mnist (60,000/10,000 images).", DefaultValueFactory = _ => "mnist" };
+dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist");
+var model = new Option<string>("--model") { Description = "mlp: SimpleNet vs SimpleNetBN (784-64-128-10); conv: two Conv2d + pooling + two Linear.", DefaultValueFactory = _ => "mlp" };
+model.AcceptOnlyFromAmong("mlp", "conv");
+var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => 10 };
+var batchSize = new Option<int>("--batch-size") { Description = "Images per training step (at least 2: batch norm needs a batch).", DefaultValueFactory = _ => 64 };
+var learningRate = new Option<double>("--lr") { Description = "SGD learning rate.", DefaultValueFactory = _ => 0.1 };
+var momentum = new Option<double>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.0 };
+var seed = new Option<long>("--seed") { Description = "Seed for weights and batch order: the same seed gives the same numbers.", DefaultValueFactory = _ => 1 };
+var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp.", DefaultValueFactory = _ => Math.Max(1, Math.Min(Environment.ProcessorCount, 2)) };
+var output = new Option<string>("--out") { Description = "Folder for the plots, metrics.csv and summary.json.", DefaultValueFactory = _ => "out" };
+var testSize = new Option<int>("--test-size") { Description = "Test images when the offline npm digits are split (of 10,000).", DefaultValueFactory = _ => 2000 };
+var timeout = new Option<double>("--download-timeout") { Description = "Seconds to wait for the standard download before the offline fallback.", DefaultValueFactory = _ => 5 };
+var plain = new Option<bool>("--plain") { Description = "Plain progress lines even in a terminal." };
+
+RequirePositive(epochs, "--epochs");
+RequirePositive(threads, "--threads");
+batchSize.Validators.Add(result =>
 {
-    using var scope = NewDisposeScope();
-    optimizer.zero_grad();
-    var loss = nn.functional.cross_entropy(model.forward(x), y);
-    loss.backward();
-    optimizer.step();
-    if (step % 25 == 0)
-        Console.WriteLine($"step {step,3}: loss {loss.item<float>():F4}");
-}
+    if (result.GetValueOrDefault<int>() < 2)
+        result.AddError("--batch-size must be at least 2: batch normalization needs more than one value per channel.");
+});
+learningRate.Validators.Add(result =>
+{
+    double value = result.GetValueOrDefault<double>();
+    if (!(value > 0) || double.IsInfinity(value))
+        result.AddError("--lr must be a positive number.");
+});
+momentum.Validators.Add(result =>
+{
+    double value = result.GetValueOrDefault<double>();
+    if (!(value >= 0 && value < 1))
+        result.AddError("--momentum must be in [0, 1).");
+});
+testSize.Validators.Add(result =>
+{
+    int value = result.GetValueOrDefault<int>();
+    if (value < 1 || value > 9999)
+        result.AddError("--test-size must be between 1 and 9999.");
+});
+timeout.Validators.Add(result =>
+{
+    double value = result.GetValueOrDefault<double>();
+    if (!(value > 0))
+        result.AddError("--download-timeout must be a positive number of seconds.");
+});
+
+var root = new RootCommand("Trains a plain network and the same network with BnGen batch normalization side by side on MNIST, and plots what batch norm does.")
+{
+    data, dataset, model, epochs, batchSize, learningRate, momentum, seed, threads, output, testSize, timeout, plain,
+};
+
+root.SetAction(parse =>
+{
+    var settings = new ExperimentSettings(
+        parse.GetValue(data)!,
+        parse.GetValue(dataset) == "fashion-mnist" ? DatasetKind.FashionMnist : DatasetKind.Mnist,
+        parse.GetValue(model) == "conv" ? ModelKind.Conv : ModelKind.Mlp,
+        new TrainingOptions(parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(learningRate), parse.GetValue(momentum), parse.GetValue(seed)),
+        parse.GetValue(threads),
+        parse.GetValue(output)!,
+        parse.GetValue(testSize),
+        TimeSpan.FromSeconds(parse.GetValue(timeout)),
+        parse.GetValue(plain) || Console.IsOutputRedirected);
+    try
+    {
+        var summary = Experiment.Run(settings, Console.WriteLine);
+        Experiment.PrintTable(summary, settings.OutputFolder);
+        return 0;
+    }
+    catch (Exception e) when (e is IdxFormatException or DataUnavailableException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine("error: " + e.Message);
+        return 2;
+    }
+});
+
+return root.Parse(args).Invoke();
+
+static void RequirePositive(Option<int> option, string name) =>
+    option.Validators.Add(result =>
+    {
+        if (result.GetValueOrDefault<int>() < 1)
+            result.AddError($"{name} must be at least 1.");
+    });

@@ -154,7 +154,8 @@ internal static class NetworkEmitter
         w.Line("var x = input;");
         foreach (var layer in network.Layers)
         {
-            w.Line($"x = {layer.FieldName}.forward(x);");
+            // call() rather than forward(): forward hooks registered on the layer run, as in PyTorch.
+            w.Line($"x = {layer.FieldName}.call(x);");
             if (layer.Site is null)
                 continue;
             if (foldable)

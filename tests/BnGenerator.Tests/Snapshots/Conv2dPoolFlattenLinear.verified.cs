@@ -56,17 +56,17 @@ namespace Demo.Vision
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             var x = input;
-            x = conv1.forward(x);
+            x = conv1.call(x);
             if (!_batchNormFused)
             {
                 // [N, C, H, W]: each of the C channels is normalized over N·H·W.
                 x = conv1_bn.ForwardConv2d(x);
             }
-            x = relu1.forward(x);
-            x = pool1.forward(x);
-            x = drop.forward(x);
-            x = flatten.forward(x);
-            x = fc1.forward(x);
+            x = relu1.call(x);
+            x = pool1.call(x);
+            x = drop.call(x);
+            x = flatten.call(x);
+            x = fc1.call(x);
             return x;
         }
 

@@ -70,22 +70,22 @@ namespace Demo
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             var x = input;
-            x = flatten.forward(x);
-            x = fc1.forward(x);
+            x = flatten.call(x);
+            x = fc1.call(x);
             if (!_batchNormFused)
             {
                 // [N, C]: each of the C channels is normalized over N.
                 x = fc1_bn.ForwardDense(x);
             }
-            x = relu1.forward(x);
-            x = fc2.forward(x);
+            x = relu1.call(x);
+            x = fc2.call(x);
             if (!_batchNormFused)
             {
                 // [N, C]: each of the C channels is normalized over N.
                 x = fc2_bn.ForwardDense(x);
             }
-            x = relu2.forward(x);
-            x = fc3.forward(x);
+            x = relu2.call(x);
+            x = fc3.call(x);
             return x;
         }
 

@@ -81,21 +81,21 @@ partial class OptionsNet
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
     {
         var x = input;
-        x = conv.forward(x);
+        x = conv.call(x);
         if (!_batchNormFused)
         {
             // [N, C, L]: each of the C channels is normalized over N·L.
             x = conv_bn.ForwardConv1d(x);
         }
-        x = conv3.forward(x);
+        x = conv3.call(x);
         if (!_batchNormFused)
         {
             // [N, C, D, H, W]: each of the C channels is normalized over N·D·H·W.
             x = conv3_bn.ForwardConv3d(x);
         }
-        x = flatten.forward(x);
-        x = skip.forward(x);
-        x = output.forward(x);
+        x = flatten.call(x);
+        x = skip.call(x);
+        x = output.call(x);
         if (!_batchNormFused)
         {
             // [N, C]: each of the C channels is normalized over N.

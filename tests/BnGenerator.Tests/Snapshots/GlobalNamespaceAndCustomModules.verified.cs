@@ -51,14 +51,14 @@ partial class GlobalNet
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
     {
         var x = input;
-        x = fc1.forward(x);
+        x = fc1.call(x);
         if (!_batchNormFused)
         {
             // [N, C]: each of the C channels is normalized over N.
             x = fc1_bn.ForwardDense(x);
         }
-        x = scale.forward(x);
-        x = fc2.forward(x);
+        x = scale.call(x);
+        x = fc2.call(x);
         return x;
     }
 

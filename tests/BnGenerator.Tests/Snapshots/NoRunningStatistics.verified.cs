@@ -50,11 +50,11 @@ namespace Demo
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             var x = input;
-            x = fc1.forward(x);
+            x = fc1.call(x);
             // [N, C]: each of the C channels is normalized over N.
             x = fc1_bn.ForwardDense(x);
-            x = gelu.forward(x);
-            x = fc2.forward(x);
+            x = gelu.call(x);
+            x = fc2.call(x);
             return x;
         }
 

@@ -46,14 +46,14 @@ namespace Demo
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             var x = input;
-            x = hidden.forward(x);
+            x = hidden.call(x);
             if (!_batchNormFused)
             {
                 // [N, C]: each of the C channels is normalized over N.
                 x = hidden_bn.ForwardDense(x);
             }
-            x = relu.forward(x);
-            x = output.forward(x);
+            x = relu.call(x);
+            x = output.call(x);
             return x;
         }
 

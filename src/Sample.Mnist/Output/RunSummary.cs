@@ -1,0 +1,49 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BnGen.Sample.Mnist.Training;
+
+namespace BnGen.Sample.Mnist.Output;
+
+/// <summary>summary.json: the run's settings, data and each model's headline numbers.</summary>
+public sealed record RunSummary(
+    string Dataset,
+    string DataSource,
+    long TrainImages,
+    long TestImages,
+    string Models,
+    TrainingOptions Options,
+    int Threads,
+    double TotalSeconds,
+    IReadOnlyList<ModelSummary> Results)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+}
+
+/// <summary>One model's results.</summary>
+public sealed record ModelSummary(
+    string Model,
+    double FinalTrainLoss,
+    double TestAccuracy,
+    int? StepsToRunningLossBelow05,
+    int? StepsToRunningLossBelow03,
+    double SecondsPerEpoch,
+    long Parameters)
+{
+    public static ModelSummary From(TrainingHistory history, long parameters) => new(
+        history.Model,
+        history.FinalTrainLoss,
+        history.FinalTestAccuracy,
+        history.StepsToRunningLossBelow(0.5),
+        history.StepsToRunningLossBelow(0.3),
+        history.MeanSecondsPerEpoch,
+        parameters);
+}

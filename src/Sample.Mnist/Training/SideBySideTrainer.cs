@@ -1,0 +1,123 @@
+using System;
+using System.Diagnostics;
+using BnGen.Sample.Mnist.Data;
+using BnGen.Sample.Mnist.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BnGen.Sample.Mnist.Training;
+
+/// <summary>
+/// Trains the plain and the batch-normalized network on the same batches in the same order, records their
+/// losses, test accuracy and timing, and captures the first hidden layer's pre-activations at the start,
+/// middle and end of training.
+/// </summary>
+public sealed class SideBySideTrainer
+{
+    private readonly TrainingOptions _options;
+    private readonly IProgressReporter _progress;
+
+    public SideBySideTrainer(TrainingOptions options, IProgressReporter progress)
+    {
+        _options = options;
+        _progress = progress;
+    }
+
+    public (TrainingHistory Plain, TrainingHistory Normalized) Train(ModelPair pair, MnistData data)
+    {
+        var plain = new TrainingHistory(pair.PlainName);
+        var normalized = new TrainingHistory(pair.NormalizedName);
+        var plainOptimizer = optim.SGD(pair.Plain.parameters(), _options.LearningRate, momentum: _options.Momentum);
+        var normalizedOptimizer = optim.SGD(pair.Normalized.parameters(), _options.LearningRate, momentum: _options.Momentum);
+
+        long trainCount = data.Train.Count;
+        int stepsPerEpoch = (int)((trainCount + _options.BatchSize - 1) / _options.BatchSize);
+        int totalSteps = stepsPerEpoch * _options.Epochs;
+        var captureSteps = new[] { (Moment: "start", Step: 1), (Moment: "middle", Step: (totalSteps + 1) / 2), (Moment: "end", Step: totalSteps) };
+        using var capture = new ActivationCapture(pair.PlainProbe, pair.NormalizedProbe);
+        var shuffler = new torch.Generator((ulong)_options.Seed);
+
+        int step = 0;
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            pair.Plain.train();
+            pair.Normalized.train();
+            _progress.StartEpoch(epoch, _options.Epochs, stepsPerEpoch);
+            var plainClock = new Stopwatch();
+            var normalizedClock = new Stopwatch();
+            double plainSum = 0;
+            double normalizedSum = 0;
+            using var order = randperm(trainCount, generator: shuffler);
+            for (int batch = 0; batch < stepsPerEpoch; batch++)
+            {
+                step++;
+                using var scope = NewDisposeScope();
+                long start = (long)batch * _options.BatchSize;
+                long length = Math.Min(_options.BatchSize, trainCount - start);
+                if (length < 2)
+                    continue; // a batch of one gives batch norm no statistics; PyTorch refuses it too
+                var indices = order.narrow(0, start, length);
+                var images = data.Train.Images.index_select(0, indices);
+                var labels = data.Train.Labels.index_select(0, indices);
+
+                int captureIndex = Array.FindIndex(captureSteps, c => c.Step == step);
+                capture.Enabled = captureIndex >= 0;
+
+                double plainLoss = Step(pair.Plain, plainOptimizer, images, labels, plainClock);
+                double normalizedLoss = Step(pair.Normalized, normalizedOptimizer, images, labels, normalizedClock);
+                plain.StepLosses.Add(plainLoss);
+                normalized.StepLosses.Add(normalizedLoss);
+                plainSum += plainLoss;
+                normalizedSum += normalizedLoss;
+
+                if (capture.Enabled)
+                {
+                    var moment = captureSteps[captureIndex];
+                    plain.Activations.Add((moment.Moment, step, capture.TakePlain()));
+                    normalized.Activations.Add((moment.Moment, step, capture.TakeNormalized()));
+                    capture.Enabled = false;
+                }
+
+                _progress.Step(plainLoss, normalizedLoss);
+            }
+
+            plain.EpochTrainLoss.Add(plainSum / stepsPerEpoch);
+            normalized.EpochTrainLoss.Add(normalizedSum / stepsPerEpoch);
+            plain.EpochSeconds.Add(plainClock.Elapsed.TotalSeconds);
+            normalized.EpochSeconds.Add(normalizedClock.Elapsed.TotalSeconds);
+            plain.EpochTestAccuracy.Add(Evaluate(pair.Plain, data.Test));
+            normalized.EpochTestAccuracy.Add(Evaluate(pair.Normalized, data.Test));
+            _progress.EndEpoch(epoch, plain, normalized);
+        }
+
+        return (plain, normalized);
+    }
+
+    private static double Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor images, Tensor labels, Stopwatch clock)
+    {
+        clock.Start();
+        optimizer.zero_grad();
+        var loss = nn.functional.cross_entropy(model.forward(images), labels);
+        loss.backward();
+        optimizer.step();
+        clock.Stop();
+        return loss.item<float>();
+    }
+
+    /// <summary>Accuracy on the whole split in eval mode (running statistics), in batches of 1,000.</summary>
+    public static double Evaluate(nn.Module<Tensor, Tensor> model, MnistSplit split)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        long correct = 0;
+        for (long start = 0; start < split.Count; start += 1000)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(1000, split.Count - start);
+            var predicted = model.forward(split.Images.narrow(0, start, length)).argmax(1);
+            correct += predicted.eq(split.Labels.narrow(0, start, length)).sum().item<long>();
+        }
+
+        return (double)correct / split.Count;
+    }
+}
