@@ -48,6 +48,8 @@ public static class IdxFile
     /// <summary>Writes through a temporary file and a rename, so a failed write leaves no partial file behind.</summary>
     public static void WriteImages(string path, ReadOnlySpan<byte> pixels, int count, int rows, int columns)
     {
+        if (pixels.Length != (long)count * rows * columns)
+            throw new ArgumentException($"{path}: {pixels.Length} pixel bytes do not make {count} images of {rows}x{columns}", nameof(pixels));
         var header = new byte[16];
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(0), ImageMagic);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), count);

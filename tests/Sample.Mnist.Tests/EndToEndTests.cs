@@ -1,0 +1,136 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using BnGen.Sample.Mnist.Data;
+using BnGen.Sample.Mnist.Models;
+using BnGen.Sample.Mnist.Training;
+
+namespace BnGen.Sample.Mnist.Tests;
+
+/// <summary>A short run on synthetic IDX data through the same code as the CLI, and the CLI itself.</summary>
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private ExperimentSettings Settings(ModelKind model, int epochs = 2) => new(
+        Path.Combine(_folder.Path, "data"),
+        DatasetKind.Mnist,
+        model,
+        new TrainingOptions(epochs, BatchSize: 32, LearningRate: 0.1, Momentum: 0.0, Seed: 3),
+        Threads: 1,
+        Path.Combine(_folder.Path, "out"),
+        TestSize: 2000,
+        DownloadTimeout: TimeSpan.FromSeconds(1),
+        PlainOutput: true);
+
+    [Theory]
+    [InlineData(ModelKind.Mlp, "SimpleNet", "SimpleNetBN")]
+    [InlineData(ModelKind.Conv, "ConvNet", "ConvNetBN")]
+    public void A_short_run_writes_every_output_with_sane_content(ModelKind model, string plainName, string normalizedName)
+    {
+        SyntheticMnist.WriteFolder(Path.Combine(_folder.Path, "data"), train: 320, test: 100);
+        var settings = Settings(model);
+
+        var summary = Experiment.Run(settings, _ => { });
+
+        string output = settings.OutputFolder;
+        foreach (string png in new[] { "training-loss.png", "activation-distribution.png" })
+        {
+            byte[] bytes = File.ReadAllBytes(Path.Combine(output, png));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes.Take(8));
+            Assert.True(bytes.Length > 10_000, $"{png} is only {bytes.Length} bytes");
+        }
+
+        string[] csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        Assert.Equal("record,model,epoch,step,train_loss,running_loss,test_accuracy,seconds", csv[0]);
+        Assert.Equal(2 * (20 + 2), csv.Length - 1); // per model: 10 steps x 2 epochs, and 2 epoch rows
+        Assert.Contains(csv, line => line.StartsWith($"epoch,{normalizedName},2,20,", StringComparison.Ordinal));
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        var results = json.RootElement.GetProperty("results");
+        Assert.Equal(new[] { plainName, normalizedName }, results.EnumerateArray().Select(r => r.GetProperty("model").GetString()));
+        foreach (var result in results.EnumerateArray())
+        {
+            double accuracy = result.GetProperty("test_accuracy").GetDouble();
+            Assert.InRange(accuracy, 0, 1);
+            Assert.True(result.GetProperty("final_train_loss").GetDouble() > 0);
+            Assert.True(result.GetProperty("parameters").GetInt64() > 1000);
+        }
+
+        Assert.Equal(320, json.RootElement.GetProperty("train_images").GetInt64());
+        // The classes are easy: batch norm reaches well above chance in two short epochs.
+        Assert.True(summary.Results[1].TestAccuracy > 0.5, $"{normalizedName} reached {summary.Results[1].TestAccuracy:P1}");
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_numbers()
+    {
+        SyntheticMnist.WriteFolder(Path.Combine(_folder.Path, "data"), train: 128, test: 40);
+
+        var first = Experiment.Run(Settings(ModelKind.Mlp, epochs: 1), _ => { });
+        var second = Experiment.Run(Settings(ModelKind.Mlp, epochs: 1), _ => { });
+
+        Assert.Equal(first.Results.Select(r => r.FinalTrainLoss), second.Results.Select(r => r.FinalTrainLoss));
+        Assert.Equal(first.Results.Select(r => r.TestAccuracy), second.Results.Select(r => r.TestAccuracy));
+    }
+
+    [Theory]
+    [InlineData("--batch-size 1", "--batch-size must be at least 2")]
+    [InlineData("--epochs 0", "--epochs must be at least 1")]
+    [InlineData("--dataset cifar", "cifar")]
+    [InlineData("--lr -1", "--lr must be a positive number")]
+    [InlineData("--no-such-option", "--no-such-option")]
+    public void Bad_arguments_give_a_clear_message_and_a_non_zero_exit(string arguments, string message)
+    {
+        var (exitCode, output) = RunCli(arguments);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, output);
+    }
+
+    [Fact]
+    public void Help_lists_the_options()
+    {
+        var (exitCode, output) = RunCli("--help");
+
+        Assert.Equal(0, exitCode);
+        foreach (string option in new[] { "--data", "--dataset", "--model", "--epochs", "--batch-size", "--lr", "--momentum", "--seed", "--threads", "--out" })
+            Assert.Contains(option, output);
+    }
+
+    [Fact]
+    public void Corrupt_data_files_exit_non_zero_naming_the_file()
+    {
+        string data = Path.Combine(_folder.Path, "data");
+        SyntheticMnist.WriteFolder(data, train: 40, test: 10);
+        string images = Path.Combine(data, IdxFileSet.TrainImagesName);
+        File.WriteAllBytes(images, File.ReadAllBytes(images).AsSpan(0, 1000).ToArray());
+
+        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(images, output);
+        Assert.Contains("truncated", output);
+        Assert.False(Directory.Exists(Path.Combine(_folder.Path, "out")));
+    }
+
+    private (int ExitCode, string Output) RunCli(string arguments)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Sample.Mnist.dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _folder.Path,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the CLI did not exit within 2 minutes");
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+}
