@@ -1,0 +1,110 @@
+using BenchmarkDotNet.Attributes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BnGen.Benchmarks;
+
+/// <summary>A training step (forward, loss, backward, SGD step): generated networks vs the same written by hand.</summary>
+[MemoryDiagnoser(displayGenColumns: false)]
+public class TrainingStepBenchmarks
+{
+    private nn.Module<Tensor, Tensor> _generated = null!;
+    private nn.Module<Tensor, Tensor> _handWritten = null!;
+    private optim.Optimizer _generatedOptimizer = null!;
+    private optim.Optimizer _handWrittenOptimizer = null!;
+    private Tensor _images = null!;
+    private Tensor _labels = null!;
+
+    [Params("mlp", "conv")]
+    public string Network { get; set; } = "mlp";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        set_num_threads(2);
+        manual_seed(1);
+        _generated = Network == "mlp" ? new SimpleNetBN() : new ConvNetBN();
+        _handWritten = Network == "mlp" ? HandWritten.SimpleNetBN() : HandWritten.ConvNetBN();
+        _handWritten.load_state_dict(_generated.state_dict());
+        _generated.train();
+        _handWritten.train();
+        _generatedOptimizer = optim.SGD(_generated.parameters(), 0.01);
+        _handWrittenOptimizer = optim.SGD(_handWritten.parameters(), 0.01);
+        _images = rand(64, 1, 28, 28);
+        _labels = randint(0, 10, new long[] { 64 });
+    }
+
+    [Benchmark(Baseline = true, Description = "hand-written nn.Sequential + nn.BatchNorm")]
+    public void HandWrittenStep() => Step(_handWritten, _handWrittenOptimizer);
+
+    [Benchmark(Description = "generated [BatchNormalized]")]
+    public void GeneratedStep() => Step(_generated, _generatedOptimizer);
+
+    private void Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(model.forward(_images), _labels).backward();
+        optimizer.step();
+    }
+}
+
+/// <summary>Inference of SimpleNetBN: with BN sites, after FuseBatchNorm(), hand-written with BN, and without BN.</summary>
+[MemoryDiagnoser(displayGenColumns: false)]
+public class InferenceBenchmarks
+{
+    private SimpleNetBN _generated = null!;
+    private SimpleNetBN _fused = null!;
+    private nn.Module<Tensor, Tensor> _handWritten = null!;
+    private nn.Module<Tensor, Tensor> _withoutBatchNorm = null!;
+    private Tensor _images = null!;
+
+    [Params(1, 64, 1024)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        set_num_threads(2);
+        manual_seed(1);
+        _generated = new SimpleNetBN();
+        _generated.train();
+        using (no_grad())
+        {
+            for (int i = 0; i < 10; i++)
+                _generated.forward(rand(64, 1, 28, 28));
+        }
+
+        _generated.eval();
+        _fused = new SimpleNetBN();
+        _fused.load_state_dict(_generated.state_dict());
+        _fused.eval();
+        _fused.FuseBatchNorm();
+        _handWritten = HandWritten.SimpleNetBN();
+        _handWritten.load_state_dict(_generated.state_dict());
+        _handWritten.eval();
+        _withoutBatchNorm = HandWritten.SimpleNet();
+        _withoutBatchNorm.load_state_dict(_generated.state_dict(), strict: false);
+        _withoutBatchNorm.eval();
+        _images = rand(Batch, 1, 28, 28);
+    }
+
+    [Benchmark(Baseline = true, Description = "without BN (hand-written)")]
+    public void WithoutBatchNorm() => Infer(_withoutBatchNorm);
+
+    [Benchmark(Description = "generated, after FuseBatchNorm()")]
+    public void Fused() => Infer(_fused);
+
+    [Benchmark(Description = "generated, with BN")]
+    public void Generated() => Infer(_generated);
+
+    [Benchmark(Description = "hand-written nn.BatchNorm1d")]
+    public void HandWrittenWithBatchNorm() => Infer(_handWritten);
+
+    private void Infer(nn.Module<Tensor, Tensor> model)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.forward(_images);
+    }
+}

@@ -1,0 +1,17 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Running;
+using BnGen.Benchmarks;
+
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- -filter '*'        all benchmarks
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- -filter '*' -j short   the short mode
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- memory [site|module] [steps]   RSS after 1,000 vs 100,000 steps
+if (args.Length > 0 && args[0] == "memory")
+{
+    string implementation = args.Length > 1 ? args[1] : "site";
+    int steps = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+    return MemoryProbe.Run(steps, implementation);
+}
+
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
+return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
