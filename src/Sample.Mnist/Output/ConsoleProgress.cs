@@ -58,7 +58,7 @@ public sealed class BarProgress : IProgressReporter, IDisposable
         if (_task is null)
             return;
         _task.Description = string.Create(CultureInfo.InvariantCulture,
-            $"epoch {epoch}: acc {plain.EpochTestAccuracy[^1]:P1} vs [blue]{normalized.EpochTestAccuracy[^1]:P1}[/]");
+            $"epoch {epoch}: {plain.Model} {plain.EpochTestAccuracy[^1]:P1}, [blue]{normalized.Model} {normalized.EpochTestAccuracy[^1]:P1}[/]");
         _task.StopTask();
     }
 

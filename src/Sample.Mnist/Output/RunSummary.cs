@@ -33,8 +33,8 @@ public sealed record ModelSummary(
     string Model,
     double FinalTrainLoss,
     double TestAccuracy,
-    int? StepsToRunningLossBelow05,
-    int? StepsToRunningLossBelow03,
+    [property: JsonPropertyName("steps_to_running_loss_below_0_5")] int? StepsToRunningLossBelow05,
+    [property: JsonPropertyName("steps_to_running_loss_below_0_3")] int? StepsToRunningLossBelow03,
     double SecondsPerEpoch,
     long Parameters)
 {

@@ -2,7 +2,7 @@ using System;
 using Xunit.Sdk;
 using static TorchSharp.torch;
 
-namespace BnGen.Generator.Tests.Infrastructure;
+namespace BnGen.Tests.Shared;
 
 /// <summary>Tensor comparisons whose failure message says how far apart the tensors are.</summary>
 internal static class TensorAssert
