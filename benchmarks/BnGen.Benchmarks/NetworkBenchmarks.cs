@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BnGen.Sample.Mnist.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
