@@ -13,5 +13,9 @@ if (args.Length > 0 && args[0] == "memory")
     return MemoryProbe.Run(steps, implementation);
 }
 
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- interleaved [rounds]   site vs module, alternating in one process
+if (args.Length > 0 && args[0] == "interleaved")
+    return InterleavedComparison.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000);
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
