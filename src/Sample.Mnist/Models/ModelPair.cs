@@ -28,6 +28,9 @@ public sealed class ModelPair : IDisposable
 
     public string PlainName { get; }
 
+    /// <summary>The first hidden layer's name in both networks (fc1 or conv1), for plot titles.</summary>
+    public string FirstLayer => PlainName == nameof(SimpleNet) ? "fc1" : "conv1";
+
     public nn.Module<Tensor, Tensor> Plain { get; }
 
     /// <summary>The module whose input is the plain network's first hidden pre-activation.</summary>

@@ -42,7 +42,7 @@ public static class Plots
     /// Histograms (as densities) of the first hidden layer's pre-activation values at the start, middle and end
     /// of training: one panel per network, on a shared x range so the spreads compare at a glance.
     /// </summary>
-    public static void ActivationDistribution(string path, TrainingHistory plain, TrainingHistory normalized)
+    public static void ActivationDistribution(string path, TrainingHistory plain, TrainingHistory normalized, string firstLayer)
     {
         var all = plain.Activations.Concat(normalized.Activations).SelectMany(a => a.Values).ToArray();
         double low = Percentile(all, 0.005);
@@ -67,7 +67,7 @@ public static class Plots
                 line.LegendText = $"{moment} (step {step})";
             }
 
-            string where = panel == 0 ? "after Linear" : "after batch norm";
+            string where = panel == 0 ? $"output of {firstLayer}" : $"output of {firstLayer}'s batch norm";
             plot.Title($"{history.Model}: first hidden layer, {where}");
             plot.XLabel("pre-activation value");
             plot.YLabel("density");
