@@ -40,7 +40,7 @@ public static class Experiment
         }
 
         Directory.CreateDirectory(settings.OutputFolder);
-        int stepsPerEpoch = (int)((data.Train.Count + settings.Training.BatchSize - 1) / settings.Training.BatchSize);
+        int stepsPerEpoch = settings.Training.StepsPerEpoch(data.Train.Count);
         Plots.TrainingLoss(Path.Combine(settings.OutputFolder, "training-loss.png"), plain, normalized);
         Plots.ActivationDistribution(Path.Combine(settings.OutputFolder, "activation-distribution.png"), plain, normalized, pair.FirstLayer);
         MetricsCsv.Write(Path.Combine(settings.OutputFolder, "metrics.csv"), stepsPerEpoch, plain, normalized);

@@ -67,6 +67,20 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_trailing_batch_of_one_image_is_dropped_so_batch_norm_can_train()
+    {
+        // 321 = 10 batches of 32 and one image left over.
+        SyntheticMnist.WriteFolder(Path.Combine(_folder.Path, "data"), train: 321, test: 40);
+        var settings = Settings(ModelKind.Mlp, epochs: 1);
+
+        Experiment.Run(settings, _ => { });
+
+        string[] csv = File.ReadAllLines(Path.Combine(settings.OutputFolder, "metrics.csv"));
+        Assert.Equal(2 * (10 + 1), csv.Length - 1);
+        Assert.Contains(csv, line => line.StartsWith("epoch,SimpleNetBN,1,10,", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_numbers()
     {
         SyntheticMnist.WriteFolder(Path.Combine(_folder.Path, "data"), train: 128, test: 40);

@@ -31,7 +31,7 @@ public sealed class SideBySideTrainer
         var normalizedOptimizer = optim.SGD(pair.Normalized.parameters(), _options.LearningRate, momentum: _options.Momentum);
 
         long trainCount = data.Train.Count;
-        int stepsPerEpoch = (int)((trainCount + _options.BatchSize - 1) / _options.BatchSize);
+        int stepsPerEpoch = _options.StepsPerEpoch(trainCount);
         int totalSteps = stepsPerEpoch * _options.Epochs;
         var captureSteps = new[] { (Moment: "start", Step: 1), (Moment: "middle", Step: (totalSteps + 1) / 2), (Moment: "end", Step: totalSteps) };
         using var capture = new ActivationCapture(pair.PlainProbe, pair.NormalizedProbe);
@@ -54,8 +54,6 @@ public sealed class SideBySideTrainer
                 using var scope = NewDisposeScope();
                 long start = (long)batch * _options.BatchSize;
                 long length = Math.Min(_options.BatchSize, trainCount - start);
-                if (length < 2)
-                    continue; // a batch of one gives batch norm no statistics; PyTorch refuses it too
                 var indices = order.narrow(0, start, length);
                 var images = data.Train.Images.index_select(0, indices);
                 var labels = data.Train.Labels.index_select(0, indices);
