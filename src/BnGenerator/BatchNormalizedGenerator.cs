@@ -1,4 +1,3 @@
-using BnGen.Generator.Diagnostics;
 using BnGen.Generator.Emit;
 using BnGen.Generator.Model;
 using BnGen.Generator.Parsing;
@@ -13,6 +12,11 @@ namespace BnGen.Generator;
 /// TorchSharp network class marked <c>[BatchNormalized]</c>. This file is the pipeline only: parsing is in
 /// <see cref="NetworkParser"/>, emitting in <see cref="NetworkEmitter"/>.
 /// </summary>
+/// <remarks>
+/// Source and diagnostics are two outputs of the parse: the source output sees only the equatable model and
+/// is skipped while the model is unchanged; the diagnostics output keeps real source locations, so that
+/// <c>#pragma warning disable BNG....</c> applies to them.
+/// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed class BatchNormalizedGenerator : IIncrementalGenerator
 {
@@ -39,13 +43,9 @@ public sealed class BatchNormalizedGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(networks, static (output, network) =>
         {
             if (network is not null)
-                output.AddSource(NetworkEmitter.HintName(network), SourceText.From(NetworkEmitter.Emit(network, Version), System.Text.Encoding.UTF8));
+                output.AddSource(network.HintName, SourceText.From(NetworkEmitter.Emit(network, Version), System.Text.Encoding.UTF8));
         });
 
-        context.RegisterSourceOutput(diagnostics, static (output, diagnostic) =>
-            output.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.ById(diagnostic.DescriptorId),
-                diagnostic.Location?.ToLocation(),
-                System.Linq.Enumerable.ToArray<object>(diagnostic.MessageArguments))));
+        context.RegisterSourceOutput(diagnostics, static (output, diagnostic) => output.ReportDiagnostic(diagnostic));
     }
 }

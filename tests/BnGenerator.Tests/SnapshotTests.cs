@@ -69,13 +69,13 @@ public sealed class SnapshotTests
         [BatchNormalized(Momentum = 0.05, Epsilon = 1e-3, Affine = false, TrackRunningStats = true, CumulativeAverage = false)]
         public partial class OptionsNet : Module<Tensor, Tensor>
         {
-            private readonly Conv1d conv = Conv1d(3, 8, 3);
-            [BatchNorm(Momentum = 1.0, Affine = true)]
+            private readonly Conv3d conv = Conv3d(3, 8, 3);
+            [BatchNorm(Momentum = 0.5, Affine = true)]
             private readonly Conv3d conv3 = Conv3d(8, 8, 1);
             private readonly Flatten flatten = Flatten();
             [NoBatchNorm]
             private readonly Linear skip = Linear(8, 8);
-            [BatchNorm(CumulativeAverage = true, Epsilon = 0.5)]
+            [BatchNorm(CumulativeAverage = true, Epsilon = 0.5, Name = "bn_out")]
             private readonly Linear output = Linear(8, 2);
         }
         """);

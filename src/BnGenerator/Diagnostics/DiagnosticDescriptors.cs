@@ -2,14 +2,17 @@ using Microsoft.CodeAnalysis;
 
 namespace BnGen.Generator.Diagnostics;
 
-/// <summary>Every diagnostic the generator reports. IDs are stable; each has a README section behind its help link.</summary>
+/// <summary>
+/// Every diagnostic the generator reports. IDs are stable, and README.md's "Diagnostics" section explains each.
+/// No help link: BnGen has no public documentation site yet, and a link must lead to a real page; the message
+/// names what is wrong and what to do.
+/// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "BnGen";
-    private const string HelpBase = "https://github.com/bngen/BnGen/blob/main/README.md#";
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
-        new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+        new(id, title, message, Category, severity, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NotPartial = Create(
         "BNG0001",
@@ -89,20 +92,60 @@ internal static class DiagnosticDescriptors
         "BnGen could not generate code for '{0}': {1}. Please report this with the class's source.",
         DiagnosticSeverity.Warning);
 
-    private static readonly DiagnosticDescriptor[] All =
+    public static readonly DiagnosticDescriptor SiteNameClash = Create(
+        "BNG0013",
+        "A batch-norm site's name is already taken",
+        "The batch-norm site after '{0}' would be named '{1}', but {2} already uses that name; rename one of them, or name the site with [BatchNorm(Name = \"...\")]",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ReservedMember = Create(
+        "BNG0014",
+        "A member name BnGen generates is already taken",
+        "'{0}' declares '{1}', which BnGen generates for [BatchNormalized] classes ({2}); rename it",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedMember = Create(
+        "BNG0015",
+        "A module or tensor member the generated forward would leave out",
+        "'{0}' is {1}, which the generated forward cannot use: it chains only the Module<Tensor, Tensor> fields declared in '{2}' itself. {3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LayersInSeveralDeclarations = Create(
+        "BNG0016",
+        "Layer fields are split over several partial declarations",
+        "The layer fields of '{0}' are declared in more than one partial declaration ({1}), so their forward order would depend on the order the compiler reads the files in; declare every layer field in one declaration",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PrimaryConstructor = Create(
+        "BNG0017",
+        "A [BatchNormalized] class cannot have a primary constructor",
+        "'{0}' has a primary constructor, which cannot call InitializeBatchNorm() after its layers are assigned; declare an ordinary constructor that assigns the layers and then calls InitializeBatchNorm()",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InitializeBeforeLayer = Create(
+        "BNG0018",
+        "InitializeBatchNorm() is called before a layer is assigned",
+        "The constructor of '{0}' calls InitializeBatchNorm() before it assigns '{1}'; call InitializeBatchNorm() last, after every layer field is assigned",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor RankMismatch = Create(
+        "BNG0019",
+        "Convolutions of different ranks in a chain",
+        "'{0}' is a {1} and expects a {2} input, but '{3}' before it is a {4} and produces a {5} one",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MomentumLooksLikeOldValueWeight = Create(
+        "BNG0020",
+        "Momentum looks like the weight of the old running value",
+        "Momentum = {0} on '{1}' is the weight of the new batch value (PyTorch's convention), so the running statistics keep only {2} of their old value per batch; if {0} is the weight of the old value, as in Keras and many tutorials, write Momentum = {3} (BatchNormDefaults.MomentumFromOldValueWeight({0})), otherwise suppress BNG0020",
+        DiagnosticSeverity.Warning);
+
+    /// <summary>Every descriptor, for tests that check IDs are unique and documented.</summary>
+    public static readonly DiagnosticDescriptor[] All =
     {
         NotPartial, NotATensorModule, UnsupportedTypeShape, NoBatchNormSite, UserForward, SizeMismatch, LinearAfterConv,
-        RedundantBias, InvalidOption, ContradictoryOptions, AttributeOnNonLayer, ConstructorMissesInitialize, InternalError,
+        RedundantBias, InvalidOption, ContradictoryOptions, AttributeOnNonLayer, ConstructorMissesInitialize,
+        SiteNameClash, ReservedMember, UnsupportedMember, LayersInSeveralDeclarations, PrimaryConstructor,
+        InitializeBeforeLayer, RankMismatch, MomentumLooksLikeOldValueWeight, InternalError,
     };
-
-    public static DiagnosticDescriptor ById(string id)
-    {
-        foreach (var descriptor in All)
-        {
-            if (descriptor.Id == id)
-                return descriptor;
-        }
-
-        return InternalError;
-    }
 }

@@ -9,18 +9,12 @@ namespace BnGen.Generator.Emit;
 internal static class NetworkEmitter
 {
     private const string Tensor = "global::TorchSharp.torch.Tensor";
-    private const string Site = "global::BnGen.BatchNormSite";
-    private const string FusedFlag = "_batchNormFused";
+    private const string Site = RuntimeContract.Site;
+    private const string Support = RuntimeContract.Support;
+    private const string FusedFlag = GeneratedMemberNames.FusedFlag;
 
-    public static string HintName(NetworkSpec network)
-    {
-        var name = new System.Text.StringBuilder();
-        if (network.Namespace is not null)
-            name.Append(network.Namespace).Append('.');
-        foreach (var outer in network.ContainingTypes)
-            name.Append(outer.Name).Append('+');
-        return name.Append(network.TypeName).Append(".BatchNormalized.g.cs").ToString();
-    }
+    // Names the generated members use for their parameters and locals: a layer field of the same name is written this.name.
+    private static readonly HashSet<string> LocalNames = new() { "input", "x", "train", "reader", "strict", "skip", "loadedParameters", "source" };
 
     public static string Emit(NetworkSpec network, string generatorVersion)
     {
@@ -33,28 +27,33 @@ internal static class NetworkEmitter
         if (network.Namespace is not null)
             w.Open($"namespace {network.Namespace}");
         foreach (var outer in network.ContainingTypes)
-            w.Open($"partial {outer.Keyword} {outer.Name}");
+            w.Open($"partial {outer.Keyword} {outer.Identifier}");
 
-        w.Open($"partial class {network.TypeName}");
+        w.Open($"partial class {network.TypeIdentifier} : {RuntimeContract.FusableInterface}");
         string generatedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"BnGen\", \"{generatorVersion}\")]";
         var sites = network.Layers.Where(l => l.Site is not null).ToList();
         // A site without running statistics normalizes with batch statistics even in eval: nothing to fold.
         var unfoldable = sites.FirstOrDefault(l => !l.Site!.Value.TrackRunningStats);
 
-        WriteSiteFields(w, sites, foldable: unfoldable is null);
+        bool foldable = unfoldable is null;
+
+        WriteSiteFields(w, sites, foldable);
         if (!network.HasUserConstructor)
             WriteConstructor(w, network, generatedCode);
         WriteInitialize(w, network, sites, generatedCode);
-        WriteForward(w, network, generatedCode, foldable: unfoldable is null);
-        if (unfoldable is null)
+        WriteForward(w, network, generatedCode, foldable);
+        if (foldable)
         {
             WriteFuse(w, network, sites, generatedCode);
             WriteTrain(w, network, generatedCode);
         }
         else
         {
-            WriteUnfoldable(w, network, unfoldable, generatedCode);
+            WriteUnfoldable(w, network, unfoldable!, generatedCode);
         }
+
+        WriteFusedProperty(w, generatedCode, foldable);
+        WriteLoad(w, network, generatedCode, foldable);
 
         w.Close();
         foreach (var _ in network.ContainingTypes)
@@ -64,11 +63,18 @@ internal static class NetworkEmitter
         return w.ToString();
     }
 
+    /// <summary>A layer field as the generated code writes it: escaped, and qualified where a generated local has its name.</summary>
+    private static string Access(LayerSpec layer) =>
+        LocalNames.Contains(layer.FieldIdentifier) ? "this." + layer.FieldIdentifier : layer.FieldIdentifier;
+
+    /// <summary><see cref="Access"/> outside InitializeBatchNorm(), which has checked every layer: a nullable field gets <c>!</c>.</summary>
+    private static string Checked(LayerSpec layer) => Access(layer) + (layer.MayBeNull ? "!" : "");
+
     private static void WriteSiteFields(SourceWriter w, List<LayerSpec> sites, bool foldable)
     {
         foreach (var layer in sites)
         {
-            w.Line($"/// <summary>Batch normalization of the output of <see cref=\"{layer.FieldName}\"/> ({Shape(layer.Kind)}, statistics over {Reduction(layer.Kind)}).</summary>");
+            w.Line($"/// <summary>Batch normalization of the output of <see cref=\"{layer.FieldIdentifier}\"/> ({Shape(layer.Kind)}, statistics over {Reduction(layer.Kind)}).</summary>");
             w.Line($"private {Site} {layer.SiteName} = null!;");
             w.Line();
         }
@@ -85,8 +91,8 @@ internal static class NetworkEmitter
     {
         w.Line("/// <summary>Creates the network: the layers from the field initializers, then a batch-norm site after each normalized layer.</summary>");
         w.Line(generatedCode);
-        w.Line($"public {network.TypeName}()");
-        w.Line($"    : base(nameof({network.TypeName}))");
+        w.Line($"public {network.TypeIdentifier}()");
+        w.Line($"    : base(nameof({network.TypeIdentifier}))");
         w.Open();
         w.Line("InitializeBatchNorm();");
         w.Close();
@@ -101,29 +107,34 @@ internal static class NetworkEmitter
         if (network.HasUserConstructor)
             w.Line("/// Call it from each constructor, after the layers are assigned.");
         w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">A layer field is still null.</exception>");
         w.Line(generatedCode);
         w.Open("private void InitializeBatchNorm()");
+        foreach (var layer in network.Layers)
+            w.Line($"{Support}.RequireLayer({Access(layer)}, \"{Escape(network.TypeName)}\", \"{Escape(layer.FieldName)}\");");
+        w.Line();
+
         foreach (var layer in sites)
         {
             var o = layer.Site!.Value;
             string width = layer.Kind == LayerKind.Linear ? "out_features" : "out_channels";
             w.Line($"{layer.SiteName} = new {Site}(");
             w.Line($"    \"{layer.SiteName}\",");
-            w.Line($"    {layer.FieldName}.{width},");
+            w.Line($"    {Access(layer)}.{width},");
             w.Line($"    momentum: {Number(o.Momentum)},");
             w.Line($"    eps: {Number(o.Epsilon)},");
             w.Line($"    affine: {Bool(o.Affine)},");
             w.Line($"    trackRunningStats: {Bool(o.TrackRunningStats)},");
             w.Line($"    cumulativeAverage: {Bool(o.CumulativeAverage)},");
-            w.Line($"    device: {layer.FieldName}.weight.device,");
-            w.Line($"    dtype: {layer.FieldName}.weight.dtype);");
+            w.Line($"    device: {Access(layer)}.weight.device,");
+            w.Line($"    dtype: {Access(layer)}.weight.dtype);");
         }
 
         if (sites.Count > 0)
             w.Line();
         foreach (var layer in network.Layers)
         {
-            w.Line($"register_module(\"{layer.FieldName}\", {layer.FieldName});");
+            w.Line($"register_module(\"{Escape(layer.FieldName)}\", {Access(layer)});");
             if (layer.Site is not null)
                 w.Line($"register_module(\"{layer.SiteName}\", {layer.SiteName});");
         }
@@ -134,7 +145,7 @@ internal static class NetworkEmitter
 
     private static void WriteForward(SourceWriter w, NetworkSpec network, string generatedCode, bool foldable)
     {
-        var order = network.Layers.SelectMany(l => l.Site is null ? new[] { l.FieldName } : new[] { l.FieldName, l.SiteName });
+        var order = network.Layers.SelectMany(l => l.Site is null ? new[] { l.FieldIdentifier } : new[] { l.FieldIdentifier, l.SiteName! });
         w.Line("/// <summary>");
         w.Line($"/// Runs {string.Join(" → ", order)}.");
         if (foldable)
@@ -151,17 +162,26 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Line(generatedCode);
         w.Open($"public override {Tensor} forward({Tensor} input)");
+        if (FirstDenseSiteWithBatchIntact(network) is { } dense)
+        {
+            w.Line($"// {dense.SiteName} normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.");
+            w.Open(foldable ? $"if (base.training && !{FusedFlag})" : "if (base.training)");
+            w.Line($"{Support}.RequireTrainingBatch(input, \"{Escape(network.TypeName)}\", \"{dense.SiteName}\");");
+            w.Close();
+            w.Line();
+        }
+
         w.Line("var x = input;");
         foreach (var layer in network.Layers)
         {
             // call() rather than forward(): forward hooks registered on the layer run, as in PyTorch.
-            w.Line($"x = {layer.FieldName}.call(x);");
+            w.Line($"x = {Checked(layer)}.call(x);");
             if (layer.Site is null)
                 continue;
             if (foldable)
                 w.Open($"if (!{FusedFlag})");
             w.Line($"// {Shape(layer.Kind)}: each of the C channels is normalized over {Reduction(layer.Kind)}.");
-            w.Line($"x = {layer.SiteName}.{EntryPoint(layer.Kind)}(x);");
+            w.Line($"x = {layer.SiteName}.{RuntimeContract.EntryPoint(layer.Kind)}(x);");
             if (foldable)
                 w.Close();
         }
@@ -171,27 +191,46 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// The first dense site, when every layer before it keeps dimension 0 as the batch (Linear, Conv, Flatten,
+    /// activations, pooling): then the input's batch size is the site's sample count and can be checked up front.
+    /// </summary>
+    private static LayerSpec? FirstDenseSiteWithBatchIntact(NetworkSpec network)
+    {
+        foreach (var layer in network.Layers)
+        {
+            if (layer.Kind == LayerKind.Other)
+                return null;
+            if (layer.Site is not null && layer.Kind == LayerKind.Linear)
+                return layer;
+        }
+
+        return null;
+    }
+
     private static void WriteFuse(SourceWriter w, NetworkSpec network, List<LayerSpec> sites, string generatedCode)
     {
         w.Line("/// <summary>");
         w.Line("/// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's");
         w.Line("/// weight and bias absorb the site's running statistics and affine parameters, and forward skips the");
-        w.Line("/// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained.");
+        w.Line("/// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its");
+        w.Line($"/// checkpoints carry the key <c>{RuntimeContract.FusedMarkerKey}</c>: they load only into a network that was fused too.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The network is in training mode, or a site keeps no running statistics.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The network is in training mode.</exception>");
         w.Line(generatedCode);
         w.Open("public void FuseBatchNorm()");
         w.Open($"if ({FusedFlag})");
         w.Line("return;");
         w.Close();
         w.Line();
-        w.Open("if (training)");
-        w.Line($"throw new global::System.InvalidOperationException(\"{network.TypeName}.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.\");");
+        w.Open("if (base.training)");
+        w.Line($"throw new global::System.InvalidOperationException(\"{Escape(network.TypeName)}.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.\");");
         w.Close();
 
         w.Line();
         foreach (var layer in sites)
-            w.Line($"global::BnGen.BatchNormFolding.FoldInto({layer.FieldName}, {layer.SiteName});");
+            w.Line($"{RuntimeContract.Folding}.FoldInto({Checked(layer)}, {layer.SiteName});");
+        w.Line($"{Support}.MarkFused(this);");
         w.Line($"{FusedFlag} = true;");
         w.Close();
         w.Line();
@@ -206,8 +245,17 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Always.</exception>");
         w.Line(generatedCode);
         w.Open("public void FuseBatchNorm()");
-        w.Line($"throw new global::System.InvalidOperationException(\"{network.TypeName}.FuseBatchNorm(): site '{site.SiteName}' has TrackRunningStats = false, so it normalizes with batch statistics even in eval mode and cannot be folded.\");");
+        w.Line($"throw new global::System.InvalidOperationException(\"{Escape(network.TypeName)}.FuseBatchNorm(): site '{site.SiteName}' has TrackRunningStats = false, so it normalizes with batch statistics even in eval mode and cannot be folded.\");");
         w.Close();
+        w.Line();
+    }
+
+    private static void WriteFusedProperty(SourceWriter w, string generatedCode, bool foldable)
+    {
+        w.Line("/// <inheritdoc />");
+        w.Line(generatedCode);
+        w.Line($"public bool IsBatchNormFused => {(foldable ? FusedFlag : "false")};");
+        w.Line();
     }
 
     private static void WriteTrain(SourceWriter w, NetworkSpec network, string generatedCode)
@@ -217,27 +265,46 @@ internal static class NetworkEmitter
         w.Line(generatedCode);
         w.Open("public override void train(bool train = true)");
         w.Open($"if (train && {FusedFlag})");
-        w.Line($"throw new global::System.InvalidOperationException(\"{network.TypeName} was folded for inference by FuseBatchNorm() and cannot train; load its checkpoint into a new instance to train again.\");");
+        w.Line("// A parent's train() may already have switched this module's native flag: put it back before refusing.");
+        w.Line("base.train(false);");
+        w.Line($"throw new global::System.InvalidOperationException(\"{Escape(network.TypeName)} was folded for inference by FuseBatchNorm() and cannot train; load its unfused checkpoint into a new instance to train again.\");");
         w.Close();
         w.Line();
         w.Line("base.train(train);");
         w.Close();
+        w.Line();
     }
 
-    private static string EntryPoint(LayerKind kind) => kind switch
+    private static void WriteLoad(SourceWriter w, NetworkSpec network, string generatedCode, bool foldable)
     {
-        LayerKind.Linear => "ForwardDense",
-        LayerKind.Conv1d => "ForwardConv1d",
-        LayerKind.Conv2d => "ForwardConv2d",
-        _ => "ForwardConv3d",
-    };
+        string fused = foldable ? FusedFlag : "false";
+        string name = Escape(network.TypeName);
+        const string Module = "global::TorchSharp.torch.nn.Module";
+        const string Keys = "global::System.Collections.Generic.IList<string>";
+        w.Line("/// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The checkpoint was saved after <see cref=\"FuseBatchNorm\"/> and this network is not fused, or the other way round.</exception>");
+        w.Line(generatedCode);
+        w.Open($"public override {Module} load(global::System.IO.BinaryReader reader, bool strict = true, {Keys}? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)");
+        w.Line($"{Support}.CheckCheckpointFusion({Support}.PeekCheckpointKeys(reader), {fused}, \"{name}\");");
+        w.Line("return base.load(reader, strict, skip, loadedParameters);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The state dictionary comes from a fused network and this one is not, or the other way round.</exception>");
+        w.Line(generatedCode);
+        w.Open($"public override ({Keys} missing_keys, {Keys} unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, {Tensor}> source, bool strict = true, {Keys}? skip = null)");
+        w.Line($"{Support}.CheckCheckpointFusion(source.Keys, {fused}, \"{name}\");");
+        w.Line("return base.load_state_dict(source, strict, skip);");
+        w.Close();
+    }
 
     private static string Shape(LayerKind kind) => kind switch
     {
         LayerKind.Linear => "[N, C]",
         LayerKind.Conv1d => "[N, C, L]",
         LayerKind.Conv2d => "[N, C, H, W]",
-        _ => "[N, C, D, H, W]",
+        LayerKind.Conv3d => "[N, C, D, H, W]",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "no site follows this kind of layer"),
     };
 
     private static string Reduction(LayerKind kind) => kind switch
@@ -245,8 +312,12 @@ internal static class NetworkEmitter
         LayerKind.Linear => "N",
         LayerKind.Conv1d => "N·L",
         LayerKind.Conv2d => "N·H·W",
-        _ => "N·D·H·W",
+        LayerKind.Conv3d => "N·D·H·W",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "no site follows this kind of layer"),
     };
+
+    /// <summary>A C# string literal's content: names are identifiers, but a [ComponentName] may hold anything.</summary>
+    private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"");
 
     private static string Number(double value)
     {

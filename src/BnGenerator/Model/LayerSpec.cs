@@ -1,11 +1,11 @@
 namespace BnGen.Generator.Model;
 
 /// <summary>One layer field, in declaration order, and the site that follows it when <see cref="Site"/> is set.</summary>
-/// <param name="FieldName">The field's name as declared (e.g. <c>fc1</c>).</param>
+/// <param name="FieldName">The field's name as PyTorch sees it (e.g. <c>fc1</c>, or <c>class</c> for <c>@class</c>): the registered module name.</param>
+/// <param name="FieldIdentifier">The field as C# code writes it (<c>fc1</c>, <c>@class</c>).</param>
 /// <param name="Kind">What the declared type tells.</param>
 /// <param name="Site">The options of the site after this layer, or null when none follows it.</param>
-internal sealed record LayerSpec(string FieldName, LayerKind Kind, SiteOptions? Site)
-{
-    /// <summary>The member and module name of the site after this layer.</summary>
-    public string SiteName => FieldName + "_bn";
-}
+/// <param name="SiteName">The member and module name of the site after this layer (<c>fc1_bn</c>); null without a site.</param>
+/// <param name="MayBeNull">The field's type is annotated nullable (<c>Linear?</c>): code outside InitializeBatchNorm, which checks it, writes <c>!</c>.</param>
+/// <remarks>Site names never need escaping: the default ends in <c>_bn</c>, and a chosen one is checked to be a plain identifier.</remarks>
+internal sealed record LayerSpec(string FieldName, string FieldIdentifier, LayerKind Kind, SiteOptions? Site, string? SiteName, bool MayBeNull = false);

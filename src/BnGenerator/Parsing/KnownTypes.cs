@@ -8,19 +8,28 @@ internal sealed class KnownTypes
     public const string BatchNormalizedAttribute = "BnGen.BatchNormalizedAttribute";
     public const string BatchNormAttribute = "BnGen.BatchNormAttribute";
     public const string NoBatchNormAttribute = "BnGen.NoBatchNormAttribute";
+    public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
 
     private KnownTypes(Compilation compilation)
     {
         TensorModule = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module`2");
+        Module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
         Tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
+        Parameter = compilation.GetTypeByMetadataName("TorchSharp.Modules.Parameter");
         TorchNn = compilation.GetTypeByMetadataName("TorchSharp.torch+nn");
     }
 
     /// <summary>torch.nn.Module&lt;T, TResult&gt;, or null when TorchSharp is not referenced.</summary>
     public INamedTypeSymbol? TensorModule { get; }
 
+    /// <summary>torch.nn.Module, the base of every module.</summary>
+    public INamedTypeSymbol? Module { get; }
+
     /// <summary>torch.Tensor.</summary>
     public INamedTypeSymbol? Tensor { get; }
+
+    /// <summary>TorchSharp.Modules.Parameter.</summary>
+    public INamedTypeSymbol? Parameter { get; }
 
     /// <summary>The static class torch.nn whose factory methods (Linear, Conv2d, ...) build layers.</summary>
     public INamedTypeSymbol? TorchNn { get; }
@@ -45,4 +54,22 @@ internal sealed class KnownTypes
 
         return false;
     }
+
+    /// <summary>Whether <paramref name="type"/> is or derives from <paramref name="baseType"/>.</summary>
+    public static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
+    {
+        if (baseType is null)
+            return false;
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, baseType))
+                return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is declared by TorchSharp itself (its modules, Module, Tensor).</summary>
+    public static bool IsTorchSharpType(INamedTypeSymbol type) =>
+        type.ContainingAssembly?.Name == "TorchSharp";
 }

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Globalization;
 using BnGen.Generator.Diagnostics;
 using BnGen.Generator.Model;
@@ -10,7 +9,10 @@ namespace BnGen.Generator.Parsing;
 /// <summary>Reads the named arguments of [BatchNormalized] / [BatchNorm] over a baseline, and checks their values.</summary>
 internal static class OptionReader
 {
-    public static SiteOptions Read(AttributeData attribute, SiteOptions baseline, string owner, List<DiagnosticInfo> diagnostics, System.Threading.CancellationToken cancellationToken)
+    // Above this, a momentum most likely was written as the old value's weight (Keras, the article, many tutorials).
+    private const double LargestLikelyNewValueWeight = 0.5;
+
+    public static SiteOptions Read(AttributeData attribute, SiteOptions baseline, string owner, DiagnosticList diagnostics, System.Threading.CancellationToken cancellationToken)
     {
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         var options = baseline;
@@ -24,15 +26,20 @@ internal static class OptionReader
                     momentumGiven = true;
                     if (!(momentum > 0 && momentum <= 1))
                     {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, argument.Key), "Momentum", owner, Format(momentum),
-                            "it must be in (0, 1]: the weight of the new batch value, PyTorch's convention (a momentum of 0.9 written as the weight of the old value is 0.1 here)"));
+                        diagnostics.Add(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, argument.Key), "Momentum", owner, Format(momentum),
+                            "it must be in (0, 1]: the weight of the new batch value, PyTorch's convention (a momentum of 0.9 written as the weight of the old value is 0.1 here)");
+                    }
+                    else if (momentum > LargestLikelyNewValueWeight && momentum < 1)
+                    {
+                        diagnostics.Add(DiagnosticDescriptors.MomentumLooksLikeOldValueWeight, LocationOf(syntax, argument.Key),
+                            Format(momentum), owner, Rounded(1 - momentum), Rounded(1 - momentum));
                     }
 
                     options = options with { Momentum = momentum };
                     break;
                 case "Epsilon" when value is double epsilon:
                     if (!(epsilon > 0) || double.IsInfinity(epsilon))
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, argument.Key), "Epsilon", owner, Format(epsilon), "it must be a positive finite number (PyTorch's default is 1e-5)"));
+                        diagnostics.Add(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, argument.Key), "Epsilon", owner, Format(epsilon), "it must be a positive finite number (PyTorch's default is 1e-5)");
                     options = options with { Epsilon = epsilon };
                     break;
                 case "Affine" when value is bool affine:
@@ -49,10 +56,27 @@ internal static class OptionReader
 
         var where = syntax?.GetLocation();
         if (options.CumulativeAverage && !options.TrackRunningStats)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContradictoryOptions, where, owner, "CumulativeAverage = true needs TrackRunningStats = true (a cumulative average is a running statistic)"));
+            diagnostics.Add(DiagnosticDescriptors.ContradictoryOptions, where, owner, "CumulativeAverage = true needs TrackRunningStats = true (a cumulative average is a running statistic)");
         if (options.CumulativeAverage && momentumGiven)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContradictoryOptions, where, owner, "Momentum is ignored when CumulativeAverage = true; set one or the other"));
+            diagnostics.Add(DiagnosticDescriptors.ContradictoryOptions, where, owner, "Momentum is ignored when CumulativeAverage = true; set one or the other");
         return options;
+    }
+
+    /// <summary>The site name a [BatchNorm(Name = "...")] asks for, or null for the default; an invalid name is BNG0009.</summary>
+    public static string? ReadName(AttributeData attribute, string owner, DiagnosticList diagnostics, System.Threading.CancellationToken cancellationToken)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key != "Name")
+                continue;
+            if (argument.Value.Value is string name && Identifiers.IsPlainIdentifier(name))
+                return name;
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            diagnostics.Add(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, "Name"), "Name", owner, argument.Value.Value is string text ? "\"" + text + "\"" : "null",
+                "it must be a plain C# identifier (letters, digits and '_', not a keyword), since it names both the site's field and its module (e.g. \"bn1\")");
+        }
+
+        return null;
     }
 
     private static Location? LocationOf(AttributeSyntax? syntax, string name)
@@ -70,4 +94,7 @@ internal static class OptionReader
     }
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    // 1 - 0.9 is 0.09999999999999998 in binary; the user wrote 0.9 and expects to read 0.1.
+    private static string Rounded(double value) => value.ToString("G12", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Globalization;
 using BnGen.Generator.Diagnostics;
 using BnGen.Generator.Model;
@@ -7,8 +6,9 @@ using Microsoft.CodeAnalysis;
 namespace BnGen.Generator.Parsing;
 
 /// <summary>
-/// Follows the layers in forward order with what a compiler can know of their sizes, and reports chains that
-/// cannot run: sizes that differ, and a Linear layer fed a conv feature map.
+/// Follows the layers in forward order with what a compiler can know of their sizes and ranks, and reports
+/// chains that cannot run: sizes that differ, a convolution fed the output of one of another rank, and a
+/// Linear layer fed a conv feature map.
 /// </summary>
 internal sealed class ShapeChainChecker
 {
@@ -19,13 +19,14 @@ internal sealed class ShapeChainChecker
         FeatureMap,
     }
 
-    private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly DiagnosticList _diagnostics;
     private Flow _flow = Flow.Unknown;
+    private LayerKind? _convolution;
     private long? _width;
     private string? _producer;
     private string? _producerSite;
 
-    public ShapeChainChecker(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
+    public ShapeChainChecker(DiagnosticList diagnostics) => _diagnostics = diagnostics;
 
     public void Visit(string field, LayerKind kind, LayerSizes sizes, string? siteName, Location? location)
     {
@@ -33,26 +34,34 @@ internal sealed class ShapeChainChecker
         {
             case LayerKind.Linear:
                 if (_flow == Flow.FeatureMap)
-                    _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LinearAfterConv, location, field, _producer ?? "?"));
+                    _diagnostics.Add(DiagnosticDescriptors.LinearAfterConv, location, field, _producer ?? "?");
                 else if (_flow == Flow.Dense)
                     CheckWidth(field, sizes.Inputs, "features", location);
-                Produce(Flow.Dense, sizes.Outputs, field, siteName);
+                Produce(Flow.Dense, null, sizes.Outputs, field, siteName);
                 break;
             case LayerKind.Conv1d:
             case LayerKind.Conv2d:
             case LayerKind.Conv3d:
-                if (_flow == Flow.FeatureMap)
+                if (_flow == Flow.FeatureMap && _convolution is { } previous && previous != kind)
+                {
+                    _diagnostics.Add(DiagnosticDescriptors.RankMismatch, location,
+                        field, kind.ToString(), Shape(kind), _producer ?? "?", previous.ToString(), Shape(previous));
+                }
+                else if (_flow == Flow.FeatureMap)
+                {
                     CheckWidth(field, sizes.Inputs, "channels", location);
-                Produce(Flow.FeatureMap, sizes.Outputs, field, siteName);
+                }
+
+                Produce(Flow.FeatureMap, kind, sizes.Outputs, field, siteName);
                 break;
             case LayerKind.Flatten:
                 if (_flow != Flow.Dense)
-                    Produce(Flow.Dense, width: null, _producer, producerSite: null);
+                    Produce(Flow.Dense, null, width: null, _producer, producerSite: null);
                 break;
             case LayerKind.ShapePreserving:
                 break;
             default:
-                Produce(Flow.Unknown, width: null, producer: null, producerSite: null);
+                Produce(Flow.Unknown, null, width: null, producer: null, producerSite: null);
                 break;
         }
     }
@@ -62,17 +71,25 @@ internal sealed class ShapeChainChecker
         if (expected is null || _width is null || expected == _width)
             return;
         string through = _producerSite is null ? "" : $" (normalized by its batch-norm site '{_producerSite}')";
-        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeMismatch, location,
-            field, Format(expected.Value), unit, _producer ?? "?", Format(_width.Value), through));
+        _diagnostics.Add(DiagnosticDescriptors.SizeMismatch, location,
+            field, Format(expected.Value), unit, _producer ?? "?", Format(_width.Value), through);
     }
 
-    private void Produce(Flow flow, long? width, string? producer, string? producerSite)
+    private void Produce(Flow flow, LayerKind? convolution, long? width, string? producer, string? producerSite)
     {
         _flow = flow;
+        _convolution = convolution;
         _width = width;
         _producer = producer;
         _producerSite = producerSite;
     }
+
+    private static string Shape(LayerKind kind) => kind switch
+    {
+        LayerKind.Conv1d => "[N, C, L]",
+        LayerKind.Conv2d => "[N, C, H, W]",
+        _ => "[N, C, D, H, W]",
+    };
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -32,7 +32,7 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
     /// <param name="name">The module name; also names the site in error messages (e.g. <c>fc1_bn</c>).</param>
     /// <param name="numFeatures">Channels (C) of the input: out_features of a Linear, out_channels of a Conv.</param>
     /// <param name="momentum">Weight of the new batch value in the running averages, in (0, 1].</param>
-    /// <param name="eps">Added to the variance before the square root; positive.</param>
+    /// <param name="eps">Added to the variance before the square root; positive and finite.</param>
     /// <param name="affine">Whether the site has a learnable per-channel weight and bias.</param>
     /// <param name="trackRunningStats">Whether the site keeps running statistics and uses them in eval mode.</param>
     /// <param name="cumulativeAverage">Average all batches equally (PyTorch <c>momentum=None</c>) instead of using <paramref name="momentum"/>.</param>
@@ -53,8 +53,8 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
         ArgumentOutOfRangeException.ThrowIfLessThan(numFeatures, 1);
         if (!(momentum > 0 && momentum <= 1))
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Batch-norm site '{name}': momentum must be in (0, 1] (the weight of the new batch value, PyTorch's convention).");
-        if (!(eps > 0))
-            throw new ArgumentOutOfRangeException(nameof(eps), eps, $"Batch-norm site '{name}': eps must be positive.");
+        if (!(eps > 0) || double.IsPositiveInfinity(eps))
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, $"Batch-norm site '{name}': eps must be a positive finite number (PyTorch's default is 1e-5).");
         if (cumulativeAverage && !trackRunningStats)
             throw new ArgumentException($"Batch-norm site '{name}': a cumulative average needs running statistics (trackRunningStats: true).", nameof(cumulativeAverage));
 

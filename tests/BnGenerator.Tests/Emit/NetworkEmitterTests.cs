@@ -7,7 +7,10 @@ namespace BnGen.Generator.Tests.Emit;
 public sealed class NetworkEmitterTests
 {
     private static NetworkSpec Model(params LayerSpec[] layers) =>
-        new("Demo", "Net", EquatableArray<ContainingTypeSpec>.Empty, HasUserConstructor: false, layers.ToEquatableArray());
+        new("Demo", "Net", "Net", "Demo.Net.BatchNormalized.g.cs", EquatableArray<ContainingTypeSpec>.Empty, HasUserConstructor: false, layers.ToEquatableArray());
+
+    private static LayerSpec Layer(string name, LayerKind kind, SiteOptions? site) =>
+        new(name, name, kind, site, site is null ? null : name + "_bn");
 
     [Theory]
     [InlineData("Linear", "ForwardDense", "out_features")]
@@ -17,7 +20,7 @@ public sealed class NetworkEmitterTests
     public void The_entry_point_is_chosen_from_the_layer_kind(string layerKind, string entryPoint, string width)
     {
         var kind = System.Enum.Parse<LayerKind>(layerKind);
-        string code = NetworkEmitter.Emit(Model(new LayerSpec("layer", kind, SiteOptions.PyTorchDefaults), new LayerSpec("out", LayerKind.Linear, null)), "1.2.3");
+        string code = NetworkEmitter.Emit(Model(Layer("layer", kind, SiteOptions.PyTorchDefaults), Layer("out", LayerKind.Linear, null)), "1.2.3");
 
         Assert.Contains($"x = layer_bn.{entryPoint}(x);", code);
         Assert.Contains($"layer.{width},", code);
@@ -32,7 +35,7 @@ public sealed class NetworkEmitterTests
         try
         {
             System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
-            string code = NetworkEmitter.Emit(Model(new LayerSpec("fc", LayerKind.Linear, new SiteOptions(1.0, 1.0 / 3, true, true, false))), "1.2.3");
+            string code = NetworkEmitter.Emit(Model(Layer("fc", LayerKind.Linear, new SiteOptions(1.0, 1.0 / 3, true, true, false))), "1.2.3");
 
             Assert.Contains("momentum: 1.0,", code);
             Assert.Contains("eps: 0.3333333333333333,", code);
@@ -46,7 +49,7 @@ public sealed class NetworkEmitterTests
     [Fact]
     public void A_user_constructor_gets_no_generated_constructor()
     {
-        var model = Model(new LayerSpec("fc", LayerKind.Linear, SiteOptions.PyTorchDefaults)) with { HasUserConstructor = true };
+        var model = Model(Layer("fc", LayerKind.Linear, SiteOptions.PyTorchDefaults)) with { HasUserConstructor = true };
         string code = NetworkEmitter.Emit(model, "1.2.3");
 
         Assert.DoesNotContain("public Net()", code);
@@ -55,11 +58,20 @@ public sealed class NetworkEmitterTests
     }
 
     [Fact]
-    public void Hint_names_separate_namespaces_from_enclosing_types()
+    public void A_layer_named_like_a_generated_local_is_qualified_with_this()
     {
-        var nested = Model() with { ContainingTypes = new[] { new ContainingTypeSpec("class", "Outer") }.ToEquatableArray() };
-        Assert.Equal("Demo.Outer+Net.BatchNormalized.g.cs", NetworkEmitter.HintName(nested));
-        Assert.Equal("Net.BatchNormalized.g.cs", NetworkEmitter.HintName(Model() with { Namespace = null }));
+        string code = NetworkEmitter.Emit(Model(Layer("input", LayerKind.Linear, SiteOptions.PyTorchDefaults), Layer("x", LayerKind.Linear, null)), "1.2.3");
+
+        Assert.Contains("x = this.input.call(x);", code);
+        Assert.Contains("x = this.x.call(x);", code);
+        Assert.Contains("register_module(\"input\", this.input);", code);
+    }
+
+    [Fact]
+    public void Entry_points_exist_only_for_layers_a_site_can_follow()
+    {
+        Assert.Throws<System.ArgumentOutOfRangeException>(() => RuntimeContract.EntryPoint(LayerKind.Flatten));
+        Assert.Throws<System.ArgumentOutOfRangeException>(() => RuntimeContract.EntryPoint(LayerKind.Other));
     }
 
     [Fact]

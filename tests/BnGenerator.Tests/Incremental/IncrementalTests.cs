@@ -61,11 +61,15 @@ public sealed class IncrementalTests
         Assert.Contains("mid.call(x)", driver.GetRunResult().GeneratedTrees.Single().ToString());
     }
 
+    /// <summary>
+    /// The model that drives emission holds plain values only. Parse and Diagnostics carry the diagnostics with their
+    /// real source locations on purpose (so #pragma suppresses them); the source output never sees those.
+    /// </summary>
     [Fact]
-    public void No_step_output_holds_a_symbol_syntax_node_or_compilation()
+    public void No_model_step_output_holds_a_symbol_syntax_node_or_compilation()
     {
         var (driver, _) = FirstRun();
-        var ours = new[] { TrackingNames.Parse, TrackingNames.Networks, TrackingNames.Diagnostics };
+        var ours = new[] { TrackingNames.Networks };
         foreach (var (name, steps) in driver.GetRunResult().Results.Single().TrackedSteps.Where(s => ours.Contains(s.Key)))
         {
             foreach (var output in steps.SelectMany(s => s.Outputs))

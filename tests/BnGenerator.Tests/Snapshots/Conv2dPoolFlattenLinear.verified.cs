@@ -4,7 +4,7 @@
 
 namespace Demo.Vision
 {
-    partial class ConvNetBN
+    partial class ConvNetBN : global::BnGen.IBatchNormFusable
     {
         /// <summary>Batch normalization of the output of <see cref="conv1"/> ([N, C, H, W], statistics over N·H·W).</summary>
         private global::BnGen.BatchNormSite conv1_bn = null!;
@@ -24,9 +24,17 @@ namespace Demo.Vision
         /// Creates the batch-norm sites, each sized from its layer and on the layer's device and dtype, and
         /// registers every layer and site in forward order, so that state_dict keys are the field names.
         /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">A layer field is still null.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         private void InitializeBatchNorm()
         {
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(conv1, "ConvNetBN", "conv1");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(relu1, "ConvNetBN", "relu1");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(pool1, "ConvNetBN", "pool1");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(drop, "ConvNetBN", "drop");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(flatten, "ConvNetBN", "flatten");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(fc1, "ConvNetBN", "fc1");
+
             conv1_bn = new global::BnGen.BatchNormSite(
                 "conv1_bn",
                 conv1.out_channels,
@@ -73,9 +81,10 @@ namespace Demo.Vision
         /// <summary>
         /// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's
         /// weight and bias absorb the site's running statistics and affine parameters, and forward skips the
-        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained.
+        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its
+        /// checkpoints carry the key <c>bngen_fused</c>: they load only into a network that was fused too.
         /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">The network is in training mode, or a site keeps no running statistics.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The network is in training mode.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public void FuseBatchNorm()
         {
@@ -84,12 +93,13 @@ namespace Demo.Vision
                 return;
             }
 
-            if (training)
+            if (base.training)
             {
                 throw new global::System.InvalidOperationException("ConvNetBN.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.");
             }
 
             global::BnGen.BatchNormFolding.FoldInto(conv1, conv1_bn);
+            global::BnGen.GeneratedNetworkSupport.MarkFused(this);
             _batchNormFused = true;
         }
 
@@ -100,10 +110,34 @@ namespace Demo.Vision
         {
             if (train && _batchNormFused)
             {
-                throw new global::System.InvalidOperationException("ConvNetBN was folded for inference by FuseBatchNorm() and cannot train; load its checkpoint into a new instance to train again.");
+                // A parent's train() may already have switched this module's native flag: put it back before refusing.
+                base.train(false);
+                throw new global::System.InvalidOperationException("ConvNetBN was folded for inference by FuseBatchNorm() and cannot train; load its unfused checkpoint into a new instance to train again.");
             }
 
             base.train(train);
+        }
+
+        /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public bool IsBatchNormFused => _batchNormFused;
+
+        /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The checkpoint was saved after <see cref="FuseBatchNorm"/> and this network is not fused, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(global::BnGen.GeneratedNetworkSupport.PeekCheckpointKeys(reader), _batchNormFused, "ConvNetBN");
+            return base.load(reader, strict, skip, loadedParameters);
+        }
+
+        /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The state dictionary comes from a fused network and this one is not, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override (global::System.Collections.Generic.IList<string> missing_keys, global::System.Collections.Generic.IList<string> unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, global::TorchSharp.torch.Tensor> source, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(source.Keys, _batchNormFused, "ConvNetBN");
+            return base.load_state_dict(source, strict, skip);
         }
     }
 }

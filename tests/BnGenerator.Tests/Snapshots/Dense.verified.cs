@@ -4,7 +4,7 @@
 
 namespace Demo
 {
-    partial class SimpleNetBN
+    partial class SimpleNetBN : global::BnGen.IBatchNormFusable
     {
         /// <summary>Batch normalization of the output of <see cref="fc1"/> ([N, C], statistics over N).</summary>
         private global::BnGen.BatchNormSite fc1_bn = null!;
@@ -27,9 +27,17 @@ namespace Demo
         /// Creates the batch-norm sites, each sized from its layer and on the layer's device and dtype, and
         /// registers every layer and site in forward order, so that state_dict keys are the field names.
         /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">A layer field is still null.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         private void InitializeBatchNorm()
         {
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(flatten, "SimpleNetBN", "flatten");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(fc1, "SimpleNetBN", "fc1");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(relu1, "SimpleNetBN", "relu1");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(fc2, "SimpleNetBN", "fc2");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(relu2, "SimpleNetBN", "relu2");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(fc3, "SimpleNetBN", "fc3");
+
             fc1_bn = new global::BnGen.BatchNormSite(
                 "fc1_bn",
                 fc1.out_features,
@@ -69,6 +77,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            // fc1_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
+            if (base.training && !_batchNormFused)
+            {
+                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "SimpleNetBN", "fc1_bn");
+            }
+
             var x = input;
             x = flatten.call(x);
             x = fc1.call(x);
@@ -92,9 +106,10 @@ namespace Demo
         /// <summary>
         /// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's
         /// weight and bias absorb the site's running statistics and affine parameters, and forward skips the
-        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained.
+        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its
+        /// checkpoints carry the key <c>bngen_fused</c>: they load only into a network that was fused too.
         /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">The network is in training mode, or a site keeps no running statistics.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The network is in training mode.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public void FuseBatchNorm()
         {
@@ -103,13 +118,14 @@ namespace Demo
                 return;
             }
 
-            if (training)
+            if (base.training)
             {
                 throw new global::System.InvalidOperationException("SimpleNetBN.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.");
             }
 
             global::BnGen.BatchNormFolding.FoldInto(fc1, fc1_bn);
             global::BnGen.BatchNormFolding.FoldInto(fc2, fc2_bn);
+            global::BnGen.GeneratedNetworkSupport.MarkFused(this);
             _batchNormFused = true;
         }
 
@@ -120,10 +136,34 @@ namespace Demo
         {
             if (train && _batchNormFused)
             {
-                throw new global::System.InvalidOperationException("SimpleNetBN was folded for inference by FuseBatchNorm() and cannot train; load its checkpoint into a new instance to train again.");
+                // A parent's train() may already have switched this module's native flag: put it back before refusing.
+                base.train(false);
+                throw new global::System.InvalidOperationException("SimpleNetBN was folded for inference by FuseBatchNorm() and cannot train; load its unfused checkpoint into a new instance to train again.");
             }
 
             base.train(train);
+        }
+
+        /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public bool IsBatchNormFused => _batchNormFused;
+
+        /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The checkpoint was saved after <see cref="FuseBatchNorm"/> and this network is not fused, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(global::BnGen.GeneratedNetworkSupport.PeekCheckpointKeys(reader), _batchNormFused, "SimpleNetBN");
+            return base.load(reader, strict, skip, loadedParameters);
+        }
+
+        /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The state dictionary comes from a fused network and this one is not, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override (global::System.Collections.Generic.IList<string> missing_keys, global::System.Collections.Generic.IList<string> unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, global::TorchSharp.torch.Tensor> source, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(source.Keys, _batchNormFused, "SimpleNetBN");
+            return base.load_state_dict(source, strict, skip);
         }
     }
 }

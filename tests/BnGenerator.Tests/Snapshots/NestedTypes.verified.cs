@@ -8,7 +8,7 @@ namespace Demo.Nested
     {
         partial record Zoo
         {
-            partial class TinyNet
+            partial class TinyNet : global::BnGen.IBatchNormFusable
             {
                 /// <summary>Batch normalization of the output of <see cref="fc1"/> ([N, C], statistics over N).</summary>
                 private global::BnGen.BatchNormSite fc1_bn = null!;
@@ -28,9 +28,13 @@ namespace Demo.Nested
                 /// Creates the batch-norm sites, each sized from its layer and on the layer's device and dtype, and
                 /// registers every layer and site in forward order, so that state_dict keys are the field names.
                 /// </summary>
+                /// <exception cref="global::System.InvalidOperationException">A layer field is still null.</exception>
                 [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
                 private void InitializeBatchNorm()
                 {
+                    global::BnGen.GeneratedNetworkSupport.RequireLayer(fc1, "TinyNet", "fc1");
+                    global::BnGen.GeneratedNetworkSupport.RequireLayer(fc2, "TinyNet", "fc2");
+
                     fc1_bn = new global::BnGen.BatchNormSite(
                         "fc1_bn",
                         fc1.out_features,
@@ -55,6 +59,12 @@ namespace Demo.Nested
                 [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
                 public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
                 {
+                    // fc1_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
+                    if (base.training && !_batchNormFused)
+                    {
+                        global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "TinyNet", "fc1_bn");
+                    }
+
                     var x = input;
                     x = fc1.call(x);
                     if (!_batchNormFused)
@@ -69,9 +79,10 @@ namespace Demo.Nested
                 /// <summary>
                 /// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's
                 /// weight and bias absorb the site's running statistics and affine parameters, and forward skips the
-                /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained.
+                /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its
+                /// checkpoints carry the key <c>bngen_fused</c>: they load only into a network that was fused too.
                 /// </summary>
-                /// <exception cref="global::System.InvalidOperationException">The network is in training mode, or a site keeps no running statistics.</exception>
+                /// <exception cref="global::System.InvalidOperationException">The network is in training mode.</exception>
                 [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
                 public void FuseBatchNorm()
                 {
@@ -80,12 +91,13 @@ namespace Demo.Nested
                         return;
                     }
 
-                    if (training)
+                    if (base.training)
                     {
                         throw new global::System.InvalidOperationException("TinyNet.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.");
                     }
 
                     global::BnGen.BatchNormFolding.FoldInto(fc1, fc1_bn);
+                    global::BnGen.GeneratedNetworkSupport.MarkFused(this);
                     _batchNormFused = true;
                 }
 
@@ -96,10 +108,34 @@ namespace Demo.Nested
                 {
                     if (train && _batchNormFused)
                     {
-                        throw new global::System.InvalidOperationException("TinyNet was folded for inference by FuseBatchNorm() and cannot train; load its checkpoint into a new instance to train again.");
+                        // A parent's train() may already have switched this module's native flag: put it back before refusing.
+                        base.train(false);
+                        throw new global::System.InvalidOperationException("TinyNet was folded for inference by FuseBatchNorm() and cannot train; load its unfused checkpoint into a new instance to train again.");
                     }
 
                     base.train(train);
+                }
+
+                /// <inheritdoc />
+                [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+                public bool IsBatchNormFused => _batchNormFused;
+
+                /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+                /// <exception cref="global::System.InvalidOperationException">The checkpoint was saved after <see cref="FuseBatchNorm"/> and this network is not fused, or the other way round.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+                public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)
+                {
+                    global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(global::BnGen.GeneratedNetworkSupport.PeekCheckpointKeys(reader), _batchNormFused, "TinyNet");
+                    return base.load(reader, strict, skip, loadedParameters);
+                }
+
+                /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+                /// <exception cref="global::System.InvalidOperationException">The state dictionary comes from a fused network and this one is not, or the other way round.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+                public override (global::System.Collections.Generic.IList<string> missing_keys, global::System.Collections.Generic.IList<string> unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, global::TorchSharp.torch.Tensor> source, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null)
+                {
+                    global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(source.Keys, _batchNormFused, "TinyNet");
+                    return base.load_state_dict(source, strict, skip);
                 }
             }
         }

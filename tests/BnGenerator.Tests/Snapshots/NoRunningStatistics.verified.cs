@@ -4,7 +4,7 @@
 
 namespace Demo
 {
-    partial class BatchStatsNet
+    partial class BatchStatsNet : global::BnGen.IBatchNormFusable
     {
         /// <summary>Batch normalization of the output of <see cref="fc1"/> ([N, C], statistics over N).</summary>
         private global::BnGen.BatchNormSite fc1_bn = null!;
@@ -21,9 +21,14 @@ namespace Demo
         /// Creates the batch-norm sites, each sized from its layer and on the layer's device and dtype, and
         /// registers every layer and site in forward order, so that state_dict keys are the field names.
         /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">A layer field is still null.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         private void InitializeBatchNorm()
         {
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(fc1, "BatchStatsNet", "fc1");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(gelu, "BatchStatsNet", "gelu");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(fc2, "BatchStatsNet", "fc2");
+
             fc1_bn = new global::BnGen.BatchNormSite(
                 "fc1_bn",
                 fc1.out_features,
@@ -49,6 +54,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            // fc1_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
+            if (base.training)
+            {
+                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "BatchStatsNet", "fc1_bn");
+            }
+
             var x = input;
             x = fc1.call(x);
             // [N, C]: each of the C channels is normalized over N.
@@ -67,6 +78,28 @@ namespace Demo
         public void FuseBatchNorm()
         {
             throw new global::System.InvalidOperationException("BatchStatsNet.FuseBatchNorm(): site 'fc1_bn' has TrackRunningStats = false, so it normalizes with batch statistics even in eval mode and cannot be folded.");
+        }
+
+        /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public bool IsBatchNormFused => false;
+
+        /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The checkpoint was saved after <see cref="FuseBatchNorm"/> and this network is not fused, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(global::BnGen.GeneratedNetworkSupport.PeekCheckpointKeys(reader), false, "BatchStatsNet");
+            return base.load(reader, strict, skip, loadedParameters);
+        }
+
+        /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The state dictionary comes from a fused network and this one is not, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override (global::System.Collections.Generic.IList<string> missing_keys, global::System.Collections.Generic.IList<string> unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, global::TorchSharp.torch.Tensor> source, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(source.Keys, false, "BatchStatsNet");
+            return base.load_state_dict(source, strict, skip);
         }
     }
 }

@@ -4,7 +4,7 @@
 
 namespace Demo
 {
-    partial class SizedNet
+    partial class SizedNet : global::BnGen.IBatchNormFusable
     {
         /// <summary>Batch normalization of the output of <see cref="hidden"/> ([N, C], statistics over N).</summary>
         private global::BnGen.BatchNormSite hidden_bn = null!;
@@ -17,9 +17,14 @@ namespace Demo
         /// registers every layer and site in forward order, so that state_dict keys are the field names.
         /// Call it from each constructor, after the layers are assigned.
         /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">A layer field is still null.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         private void InitializeBatchNorm()
         {
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(hidden, "SizedNet", "hidden");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(relu, "SizedNet", "relu");
+            global::BnGen.GeneratedNetworkSupport.RequireLayer(output, "SizedNet", "output");
+
             hidden_bn = new global::BnGen.BatchNormSite(
                 "hidden_bn",
                 hidden.out_features,
@@ -45,6 +50,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            // hidden_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
+            if (base.training && !_batchNormFused)
+            {
+                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "SizedNet", "hidden_bn");
+            }
+
             var x = input;
             x = hidden.call(x);
             if (!_batchNormFused)
@@ -60,9 +71,10 @@ namespace Demo
         /// <summary>
         /// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's
         /// weight and bias absorb the site's running statistics and affine parameters, and forward skips the
-        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained.
+        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its
+        /// checkpoints carry the key <c>bngen_fused</c>: they load only into a network that was fused too.
         /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">The network is in training mode, or a site keeps no running statistics.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The network is in training mode.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public void FuseBatchNorm()
         {
@@ -71,12 +83,13 @@ namespace Demo
                 return;
             }
 
-            if (training)
+            if (base.training)
             {
                 throw new global::System.InvalidOperationException("SizedNet.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.");
             }
 
             global::BnGen.BatchNormFolding.FoldInto(hidden, hidden_bn);
+            global::BnGen.GeneratedNetworkSupport.MarkFused(this);
             _batchNormFused = true;
         }
 
@@ -87,10 +100,34 @@ namespace Demo
         {
             if (train && _batchNormFused)
             {
-                throw new global::System.InvalidOperationException("SizedNet was folded for inference by FuseBatchNorm() and cannot train; load its checkpoint into a new instance to train again.");
+                // A parent's train() may already have switched this module's native flag: put it back before refusing.
+                base.train(false);
+                throw new global::System.InvalidOperationException("SizedNet was folded for inference by FuseBatchNorm() and cannot train; load its unfused checkpoint into a new instance to train again.");
             }
 
             base.train(train);
+        }
+
+        /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public bool IsBatchNormFused => _batchNormFused;
+
+        /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The checkpoint was saved after <see cref="FuseBatchNorm"/> and this network is not fused, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(global::BnGen.GeneratedNetworkSupport.PeekCheckpointKeys(reader), _batchNormFused, "SizedNet");
+            return base.load(reader, strict, skip, loadedParameters);
+        }
+
+        /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+        /// <exception cref="global::System.InvalidOperationException">The state dictionary comes from a fused network and this one is not, or the other way round.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
+        public override (global::System.Collections.Generic.IList<string> missing_keys, global::System.Collections.Generic.IList<string> unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, global::TorchSharp.torch.Tensor> source, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null)
+        {
+            global::BnGen.GeneratedNetworkSupport.CheckCheckpointFusion(source.Keys, _batchNormFused, "SizedNet");
+            return base.load_state_dict(source, strict, skip);
         }
     }
 }
