@@ -13,8 +13,8 @@ namespace BnGen.Generator.Parsing;
 internal static class GeneratedNames
 {
     /// <summary>
-    /// Members the emitter writes, and why. <c>forward</c> is BNG0005's; <c>train</c>, <c>load</c> and
-    /// <c>load_state_dict</c> override TorchSharp's, so only a declaration in the class itself clashes.
+    /// Members the emitter writes, and why. A <c>forward</c> method is BNG0005's; <c>forward</c>, <c>train</c>,
+    /// <c>load</c> and <c>load_state_dict</c> override TorchSharp's, so only a declaration in the class itself clashes.
     /// </summary>
     private static readonly (string Name, string Purpose, bool Override)[] Members =
     {
@@ -22,6 +22,7 @@ internal static class GeneratedNames
         (GeneratedMemberNames.Fuse, "it folds the sites for inference", false),
         (GeneratedMemberNames.IsFused, "it tells whether FuseBatchNorm() has run", false),
         (GeneratedMemberNames.FusedFlag, "it records FuseBatchNorm()", false),
+        ("forward", "it runs the layers and sites", true),
         ("train", "it refuses training after FuseBatchNorm()", true),
         ("load", "it refuses checkpoints whose fusion differs from the network's", true),
         ("load_state_dict", "it refuses checkpoints whose fusion differs from the network's", true),
@@ -32,7 +33,7 @@ internal static class GeneratedNames
     {
         foreach (var (name, purpose, isOverride) in Members)
         {
-            foreach (var member in type.GetMembers(name).Where(m => !m.IsImplicitlyDeclared))
+            foreach (var member in type.GetMembers(name).Where(m => !m.IsImplicitlyDeclared && !(name == "forward" && m is IMethodSymbol)))
                 diagnostics.Add(DiagnosticDescriptors.ReservedMember, member.Locations.FirstOrDefault(), type.Name, name, purpose);
 
             if (isOverride)
@@ -45,9 +46,15 @@ internal static class GeneratedNames
         }
     }
 
+    /// <summary>Whether the emitter writes a member of this name (forward included).</summary>
+    public static bool IsGeneratedMember(string name) => Members.Any(m => m.Name == name);
+
     /// <summary>What already uses <paramref name="name"/> in the class or a base class ("the field 'a_bn'"), or null when it is free.</summary>
     public static string? TakenBy(INamedTypeSymbol type, string name)
     {
+        if (type.Name == name)
+            return $"the class '{name}' itself (a member cannot have its class's name)";
+
         foreach (var member in type.GetMembers(name))
         {
             if (!member.IsImplicitlyDeclared)

@@ -9,6 +9,19 @@ namespace BnGen.Generator.Parsing;
 /// <summary>Reads the named arguments of [BatchNormalized] / [BatchNorm] over a baseline, and checks their values.</summary>
 internal static class OptionReader
 {
+    /// <summary>The attributes' property names; RuntimeContractTests checks each exists on BnRuntime's attributes.</summary>
+    internal static class OptionNames
+    {
+        public const string Momentum = nameof(Momentum);
+        public const string Epsilon = nameof(Epsilon);
+        public const string Affine = nameof(Affine);
+        public const string TrackRunningStats = nameof(TrackRunningStats);
+        public const string CumulativeAverage = nameof(CumulativeAverage);
+        public const string Name = nameof(Name);
+
+        public static readonly string[] All = { Momentum, Epsilon, Affine, TrackRunningStats, CumulativeAverage, Name };
+    }
+
     // Above this, a momentum most likely was written as the old value's weight (Keras, the article, many tutorials).
     private const double LargestLikelyNewValueWeight = 0.5;
 
@@ -22,7 +35,7 @@ internal static class OptionReader
             var value = argument.Value.Value;
             switch (argument.Key)
             {
-                case "Momentum" when value is double momentum:
+                case OptionNames.Momentum when value is double momentum:
                     momentumGiven = true;
                     if (!(momentum > 0 && momentum <= 1))
                     {
@@ -37,18 +50,18 @@ internal static class OptionReader
 
                     options = options with { Momentum = momentum };
                     break;
-                case "Epsilon" when value is double epsilon:
+                case OptionNames.Epsilon when value is double epsilon:
                     if (!(epsilon > 0) || double.IsInfinity(epsilon))
                         diagnostics.Add(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, argument.Key), "Epsilon", owner, Format(epsilon), "it must be a positive finite number (PyTorch's default is 1e-5)");
                     options = options with { Epsilon = epsilon };
                     break;
-                case "Affine" when value is bool affine:
+                case OptionNames.Affine when value is bool affine:
                     options = options with { Affine = affine };
                     break;
-                case "TrackRunningStats" when value is bool track:
+                case OptionNames.TrackRunningStats when value is bool track:
                     options = options with { TrackRunningStats = track };
                     break;
-                case "CumulativeAverage" when value is bool cumulative:
+                case OptionNames.CumulativeAverage when value is bool cumulative:
                     options = options with { CumulativeAverage = cumulative };
                     break;
             }
@@ -67,7 +80,7 @@ internal static class OptionReader
     {
         foreach (var argument in attribute.NamedArguments)
         {
-            if (argument.Key != "Name")
+            if (argument.Key != OptionNames.Name)
                 continue;
             if (argument.Value.Value is string name && Identifiers.IsPlainIdentifier(name))
                 return name;

@@ -29,6 +29,12 @@ internal static class TypeShapeChecks
         if (type.TypeParameters.Length > 0)
             Refuse(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name, "generic network classes are not supported; derive a non-generic class from it and put [BatchNormalized] there");
 
+        if (GeneratedNames.IsGeneratedMember(type.Name))
+        {
+            Refuse(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name,
+                $"BnGen generates a member named '{type.Name}', and a member cannot have the name of its class; rename the class");
+        }
+
         for (var t = type; t is not null; t = t.ContainingType)
         {
             if (t.IsFileLocal)
