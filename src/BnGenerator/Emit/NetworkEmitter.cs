@@ -14,7 +14,7 @@ internal static class NetworkEmitter
     private const string FusedFlag = GeneratedMemberNames.FusedFlag;
 
     // Names the generated members use for their parameters and locals: a layer field of the same name is written this.name.
-    private static readonly HashSet<string> LocalNames = new() { "input", "x", "train", "reader", "strict", "skip", "loadedParameters", "source" };
+    private static readonly HashSet<string> LocalNames = new() { "input", "x", "previous", "next", "Advance", "train", "reader", "strict", "skip", "loadedParameters", "source" };
 
     public static string Emit(NetworkSpec network, string generatorVersion)
     {
@@ -171,22 +171,44 @@ internal static class NetworkEmitter
             w.Line();
         }
 
-        w.Line("var x = input;");
+        if (network.Layers.Count == 0)
+        {
+            // As nn.Sequential without modules: a fresh handle, so the caller may dispose what it gets back.
+            w.Line("return input.alias();");
+            w.Close();
+            w.Line();
+            return;
+        }
+
+        w.Line("// Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:");
+        w.Line("// a training loop without a dispose scope then leaves no intermediate tensors to the finalizer.");
+        w.Line("// Autograd keeps what backward needs; a forward hook that keeps a layer's output must copy it.");
+        bool first = true;
         foreach (var layer in network.Layers)
         {
             // call() rather than forward(): forward hooks registered on the layer run, as in PyTorch.
-            w.Line($"x = {Checked(layer)}.call(x);");
+            w.Line(first ? $"var x = {Checked(layer)}.call(input);" : $"x = Advance(x, {Checked(layer)}.call(x));");
+            first = false;
             if (layer.Site is null)
                 continue;
             if (foldable)
                 w.Open($"if (!{FusedFlag})");
             w.Line($"// {Shape(layer.Kind)}: each of the C channels is normalized over {Reduction(layer.Kind)}.");
-            w.Line($"x = {layer.SiteName}.{RuntimeContract.EntryPoint(layer.Kind)}(x);");
+            w.Line($"x = Advance(x, {layer.SiteName}.{RuntimeContract.EntryPoint(layer.Kind)}(x));");
             if (foldable)
                 w.Close();
         }
 
+        w.Line();
         w.Line("return x;");
+        w.Line();
+        w.Open($"{Tensor} Advance({Tensor} previous, {Tensor} next)");
+        w.Open("if (!global::System.Object.ReferenceEquals(previous, next) && !global::System.Object.ReferenceEquals(previous, input))");
+        w.Line("previous.Dispose();");
+        w.Close();
+        w.Line();
+        w.Line("return next;");
+        w.Close();
         w.Close();
         w.Line();
     }

@@ -63,19 +63,32 @@ namespace Demo.Vision
         [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
-            var x = input;
-            x = conv1.call(x);
+            // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:
+            // a training loop without a dispose scope then leaves no intermediate tensors to the finalizer.
+            // Autograd keeps what backward needs; a forward hook that keeps a layer's output must copy it.
+            var x = conv1.call(input);
             if (!_batchNormFused)
             {
                 // [N, C, H, W]: each of the C channels is normalized over N·H·W.
-                x = conv1_bn.ForwardConv2d(x);
+                x = Advance(x, conv1_bn.ForwardConv2d(x));
             }
-            x = relu1.call(x);
-            x = pool1.call(x);
-            x = drop.call(x);
-            x = flatten.call(x);
-            x = fc1.call(x);
+            x = Advance(x, relu1.call(x));
+            x = Advance(x, pool1.call(x));
+            x = Advance(x, drop.call(x));
+            x = Advance(x, flatten.call(x));
+            x = Advance(x, fc1.call(x));
+
             return x;
+
+            global::TorchSharp.torch.Tensor Advance(global::TorchSharp.torch.Tensor previous, global::TorchSharp.torch.Tensor next)
+            {
+                if (!global::System.Object.ReferenceEquals(previous, next) && !global::System.Object.ReferenceEquals(previous, input))
+                {
+                    previous.Dispose();
+                }
+
+                return next;
+            }
         }
 
         /// <summary>

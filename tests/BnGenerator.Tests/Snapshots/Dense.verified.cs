@@ -83,24 +83,37 @@ namespace Demo
                 global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "SimpleNetBN", "fc1_bn");
             }
 
-            var x = input;
-            x = flatten.call(x);
-            x = fc1.call(x);
+            // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:
+            // a training loop without a dispose scope then leaves no intermediate tensors to the finalizer.
+            // Autograd keeps what backward needs; a forward hook that keeps a layer's output must copy it.
+            var x = flatten.call(input);
+            x = Advance(x, fc1.call(x));
             if (!_batchNormFused)
             {
                 // [N, C]: each of the C channels is normalized over N.
-                x = fc1_bn.ForwardDense(x);
+                x = Advance(x, fc1_bn.ForwardDense(x));
             }
-            x = relu1.call(x);
-            x = fc2.call(x);
+            x = Advance(x, relu1.call(x));
+            x = Advance(x, fc2.call(x));
             if (!_batchNormFused)
             {
                 // [N, C]: each of the C channels is normalized over N.
-                x = fc2_bn.ForwardDense(x);
+                x = Advance(x, fc2_bn.ForwardDense(x));
             }
-            x = relu2.call(x);
-            x = fc3.call(x);
+            x = Advance(x, relu2.call(x));
+            x = Advance(x, fc3.call(x));
+
             return x;
+
+            global::TorchSharp.torch.Tensor Advance(global::TorchSharp.torch.Tensor previous, global::TorchSharp.torch.Tensor next)
+            {
+                if (!global::System.Object.ReferenceEquals(previous, next) && !global::System.Object.ReferenceEquals(previous, input))
+                {
+                    previous.Dispose();
+                }
+
+                return next;
+            }
         }
 
         /// <summary>

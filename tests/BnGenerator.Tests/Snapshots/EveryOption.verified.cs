@@ -93,28 +93,41 @@ partial class OptionsNet : global::BnGen.IBatchNormFusable
             global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "OptionsNet", "bn_out");
         }
 
-        var x = input;
-        x = conv.call(x);
+        // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:
+        // a training loop without a dispose scope then leaves no intermediate tensors to the finalizer.
+        // Autograd keeps what backward needs; a forward hook that keeps a layer's output must copy it.
+        var x = conv.call(input);
         if (!_batchNormFused)
         {
             // [N, C, D, H, W]: each of the C channels is normalized over N·D·H·W.
-            x = conv_bn.ForwardConv3d(x);
+            x = Advance(x, conv_bn.ForwardConv3d(x));
         }
-        x = conv3.call(x);
+        x = Advance(x, conv3.call(x));
         if (!_batchNormFused)
         {
             // [N, C, D, H, W]: each of the C channels is normalized over N·D·H·W.
-            x = conv3_bn.ForwardConv3d(x);
+            x = Advance(x, conv3_bn.ForwardConv3d(x));
         }
-        x = flatten.call(x);
-        x = this.skip.call(x);
-        x = output.call(x);
+        x = Advance(x, flatten.call(x));
+        x = Advance(x, this.skip.call(x));
+        x = Advance(x, output.call(x));
         if (!_batchNormFused)
         {
             // [N, C]: each of the C channels is normalized over N.
-            x = bn_out.ForwardDense(x);
+            x = Advance(x, bn_out.ForwardDense(x));
         }
+
         return x;
+
+        global::TorchSharp.torch.Tensor Advance(global::TorchSharp.torch.Tensor previous, global::TorchSharp.torch.Tensor next)
+        {
+            if (!global::System.Object.ReferenceEquals(previous, next) && !global::System.Object.ReferenceEquals(previous, input))
+            {
+                previous.Dispose();
+            }
+
+            return next;
+        }
     }
 
     /// <summary>

@@ -61,16 +61,29 @@ partial class GlobalNet : global::BnGen.IBatchNormFusable
             global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "GlobalNet", "fc1_bn");
         }
 
-        var x = input;
-        x = fc1.call(x);
+        // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:
+        // a training loop without a dispose scope then leaves no intermediate tensors to the finalizer.
+        // Autograd keeps what backward needs; a forward hook that keeps a layer's output must copy it.
+        var x = fc1.call(input);
         if (!_batchNormFused)
         {
             // [N, C]: each of the C channels is normalized over N.
-            x = fc1_bn.ForwardDense(x);
+            x = Advance(x, fc1_bn.ForwardDense(x));
         }
-        x = scale.call(x);
-        x = fc2.call(x);
+        x = Advance(x, scale.call(x));
+        x = Advance(x, fc2.call(x));
+
         return x;
+
+        global::TorchSharp.torch.Tensor Advance(global::TorchSharp.torch.Tensor previous, global::TorchSharp.torch.Tensor next)
+        {
+            if (!global::System.Object.ReferenceEquals(previous, next) && !global::System.Object.ReferenceEquals(previous, input))
+            {
+                previous.Dispose();
+            }
+
+            return next;
+        }
     }
 
     /// <summary>

@@ -56,16 +56,29 @@ namespace Demo
                 global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "SizedNet", "hidden_bn");
             }
 
-            var x = input;
-            x = hidden.call(x);
+            // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:
+            // a training loop without a dispose scope then leaves no intermediate tensors to the finalizer.
+            // Autograd keeps what backward needs; a forward hook that keeps a layer's output must copy it.
+            var x = hidden.call(input);
             if (!_batchNormFused)
             {
                 // [N, C]: each of the C channels is normalized over N.
-                x = hidden_bn.ForwardDense(x);
+                x = Advance(x, hidden_bn.ForwardDense(x));
             }
-            x = relu.call(x);
-            x = output.call(x);
+            x = Advance(x, relu.call(x));
+            x = Advance(x, output.call(x));
+
             return x;
+
+            global::TorchSharp.torch.Tensor Advance(global::TorchSharp.torch.Tensor previous, global::TorchSharp.torch.Tensor next)
+            {
+                if (!global::System.Object.ReferenceEquals(previous, next) && !global::System.Object.ReferenceEquals(previous, input))
+                {
+                    previous.Dispose();
+                }
+
+                return next;
+            }
         }
 
         /// <summary>
