@@ -5,7 +5,11 @@ using static TorchSharp.torch;
 
 namespace BnGen.Benchmarks;
 
-/// <summary>A training step (forward, loss, backward, SGD step): generated networks vs the same written by hand.</summary>
+/// <summary>
+/// A training step (forward, loss, backward, SGD step) or an eval forward: generated networks vs the same written
+/// by hand, in the two loops users write: with a dispose scope around each step, and without one, disposing only
+/// the output and the loss they hold.
+/// </summary>
 [MemoryDiagnoser(displayGenColumns: false)]
 public class TrainingStepBenchmarks
 {
@@ -19,6 +23,14 @@ public class TrainingStepBenchmarks
     [Params("mlp", "conv")]
     public string Network { get; set; } = "mlp";
 
+    /// <summary>"train": forward, loss, backward, SGD step. "eval": a forward in eval mode under no_grad.</summary>
+    [Params("train", "eval")]
+    public string Mode { get; set; } = "train";
+
+    /// <summary>Whether the loop wraps each step in NewDisposeScope(); without, it disposes only the output and the loss.</summary>
+    [Params(true, false)]
+    public bool CallerScope { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -27,12 +39,12 @@ public class TrainingStepBenchmarks
         _generated = Network == "mlp" ? new SimpleNetBN() : new ConvNetBN();
         _handWritten = Network == "mlp" ? HandWritten.SimpleNetBN() : HandWritten.ConvNetBN();
         _handWritten.load_state_dict(_generated.state_dict());
-        _generated.train();
-        _handWritten.train();
+        _generated.train(Mode == "train");
+        _handWritten.train(Mode == "train");
         _generatedOptimizer = optim.SGD(_generated.parameters(), 0.01);
         _handWrittenOptimizer = optim.SGD(_handWritten.parameters(), 0.01);
-        _images = rand(64, 1, 28, 28);
-        _labels = randint(0, 10, new long[] { 64 });
+        _images = rand(128, 1, 28, 28);
+        _labels = randint(0, 10, new long[] { 128 });
     }
 
     [Benchmark(Baseline = true, Description = "hand-written nn.Sequential + nn.BatchNorm")]
@@ -43,9 +55,18 @@ public class TrainingStepBenchmarks
 
     private void Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
     {
-        using var scope = NewDisposeScope();
+        using var scope = CallerScope ? NewDisposeScope() : null;
+        if (Mode == "eval")
+        {
+            using var noGrad = no_grad();
+            using var prediction = model.forward(_images);
+            return;
+        }
+
         optimizer.zero_grad();
-        nn.functional.cross_entropy(model.forward(_images), _labels).backward();
+        using var output = model.forward(_images);
+        using var loss = nn.functional.cross_entropy(output, _labels);
+        loss.backward();
         optimizer.step();
     }
 }
