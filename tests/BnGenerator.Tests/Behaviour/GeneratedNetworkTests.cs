@@ -23,7 +23,7 @@ public sealed class GeneratedNetworkTests
         ("fc2", nn.Linear(64, 128)), ("fc2_bn", nn.BatchNorm1d(128)), ("relu2", nn.ReLU()),
         ("fc3", nn.Linear(128, 10)));
 
-    private static Sequential HandWrittenConvNet() => nn.Sequential(
+    internal static Sequential HandWrittenConvNet() => nn.Sequential(
         ("conv1", nn.Conv2d(1, 8, 3, padding: 1)), ("conv1_bn", nn.BatchNorm2d(8)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
         ("conv2", nn.Conv2d(8, 16, 3, padding: 1)), ("conv2_bn", nn.BatchNorm2d(16)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
         ("flatten", nn.Flatten()),

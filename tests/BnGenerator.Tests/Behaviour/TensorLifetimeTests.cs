@@ -13,13 +13,6 @@ namespace BnGen.Generator.Tests.Behaviour;
 /// </summary>
 public sealed class TensorLifetimeTests
 {
-    private static Sequential HandWrittenConvNet() => nn.Sequential(
-        ("conv1", nn.Conv2d(1, 8, 3, padding: 1)), ("conv1_bn", nn.BatchNorm2d(8)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
-        ("conv2", nn.Conv2d(8, 16, 3, padding: 1)), ("conv2_bn", nn.BatchNorm2d(16)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
-        ("flatten", nn.Flatten()),
-        ("fc1", nn.Linear(16 * 7 * 7, 32)), ("fc1_bn", nn.BatchNorm1d(32)), ("relu3", nn.ReLU()),
-        ("fc2", nn.Linear(32, 10)));
-
     /// <summary>Tensors still alive in a fresh scope after a forward (and, in training, a backward) on an input made outside it.</summary>
     private static int LiveTensorsAfterStep(nn.Module<Tensor, Tensor> network, Tensor input, bool training)
     {
@@ -38,7 +31,7 @@ public sealed class TensorLifetimeTests
     {
         using var input = randn(4, 1, 28, 28);
         using var generated = new ConvNetBN();
-        using var handWritten = HandWrittenConvNet();
+        using var handWritten = GeneratedNetworkTests.HandWrittenConvNet();
 
         int expected = LiveTensorsAfterStep(handWritten, input, training);
         int actual = LiveTensorsAfterStep(generated, input, training);

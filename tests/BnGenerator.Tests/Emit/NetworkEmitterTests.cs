@@ -22,7 +22,7 @@ public sealed class NetworkEmitterTests
         var kind = System.Enum.Parse<LayerKind>(layerKind);
         string code = NetworkEmitter.Emit(Model(Layer("layer", kind, SiteOptions.PyTorchDefaults), Layer("out", LayerKind.Linear, null)), "1.2.3");
 
-        Assert.Contains($"x = layer_bn.{entryPoint}(x);", code);
+        Assert.Contains($"x = Advance(x, layer_bn.{entryPoint}(x));", code);
         Assert.Contains($"layer.{width},", code);
         Assert.DoesNotContain("Dimensions", code);
         Assert.DoesNotContain("out_bn", code);
@@ -62,8 +62,8 @@ public sealed class NetworkEmitterTests
     {
         string code = NetworkEmitter.Emit(Model(Layer("input", LayerKind.Linear, SiteOptions.PyTorchDefaults), Layer("x", LayerKind.Linear, null)), "1.2.3");
 
-        Assert.Contains("x = this.input.call(x);", code);
-        Assert.Contains("x = this.x.call(x);", code);
+        Assert.Contains("var x = this.input.call(input);", code);
+        Assert.Contains("x = Advance(x, this.x.call(x));", code);
         Assert.Contains("register_module(\"input\", this.input);", code);
     }
 

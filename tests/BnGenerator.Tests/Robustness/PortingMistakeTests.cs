@@ -243,7 +243,7 @@ public sealed class PortingMistakeTests
         var result = Compiles("[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { [BatchNorm(Name = \"bn1\")] Linear conv1 = Linear(4, 8); ReLU relu = ReLU(); Linear fc2 = Linear(8, 2); }");
         string code = result.GeneratedSources.Single().SourceText.ToString();
         Assert.Contains("register_module(\"bn1\", bn1);", code);
-        Assert.Contains("x = bn1.ForwardDense(x);", code);
+        Assert.Contains("x = Advance(x, bn1.ForwardDense(x));", code);
     }
 
     [Theory]
