@@ -17,5 +17,9 @@ if (args.Length > 0 && args[0] == "memory")
 if (args.Length > 0 && args[0] == "interleaved")
     return InterleavedComparison.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000);
 
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- networks [rounds]   generated vs hand-written networks, with and without a caller scope, interleaved
+if (args.Length > 0 && args[0] == "networks")
+    return InterleavedNetworks.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;

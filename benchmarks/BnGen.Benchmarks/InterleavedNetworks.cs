@@ -1,0 +1,102 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using BnGen.Sample.Mnist.Models;
+using static TorchSharp.torch;
+
+namespace BnGen.Benchmarks;
+
+/// <summary>
+/// Generated networks against the same networks written by hand, a training step or an eval forward, in the two
+/// loops users write (a dispose scope around each step, or none: only the output and loss disposed), measured
+/// interleaved in one process so that machine drift hits both alike. Run with `-- networks [rounds]`.
+/// </summary>
+public static class InterleavedNetworks
+{
+    public static int Run(int rounds)
+    {
+        set_num_threads(2);
+        foreach (string network in new[] { "mlp", "conv" })
+        {
+            foreach (string mode in new[] { "train", "eval" })
+            {
+                foreach (bool callerScope in new[] { true, false })
+                    Compare(network, mode, callerScope, rounds);
+            }
+        }
+
+        return 0;
+    }
+
+    private static void Compare(string network, string mode, bool callerScope, int rounds)
+    {
+        manual_seed(1);
+        using nn.Module<Tensor, Tensor> generated = network == "mlp" ? new SimpleNetBN() : new ConvNetBN();
+        using var handWritten = network == "mlp" ? HandWritten.SimpleNetBN() : HandWritten.ConvNetBN();
+        handWritten.load_state_dict(generated.state_dict());
+        generated.train(mode == "train");
+        handWritten.train(mode == "train");
+        var generatedOptimizer = optim.SGD(generated.parameters(), 0.01);
+        var handWrittenOptimizer = optim.SGD(handWritten.parameters(), 0.01);
+        using var images = rand(128, 1, 28, 28);
+        using var labels = randint(0, 10, new long[] { 128 });
+
+        double StepOf(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+        {
+            long start = Stopwatch.GetTimestamp();
+            using (callerScope ? NewDisposeScope() : null)
+            {
+                if (mode == "eval")
+                {
+                    using var noGrad = no_grad();
+                    using var prediction = model.forward(images);
+                }
+                else
+                {
+                    optimizer.zero_grad();
+                    using var output = model.forward(images);
+                    using var loss = nn.functional.cross_entropy(output, labels);
+                    loss.backward();
+                    optimizer.step();
+                }
+            }
+
+            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        for (int warm = 0; warm < 20; warm++)
+        {
+            StepOf(generated, generatedOptimizer);
+            StepOf(handWritten, handWrittenOptimizer);
+        }
+
+        var generatedTimes = new double[rounds];
+        var handWrittenTimes = new double[rounds];
+        for (int round = 0; round < rounds; round++)
+        {
+            // Alternate which runs first, so neither always meets the other's leftovers.
+            if (round % 2 == 0)
+            {
+                generatedTimes[round] = StepOf(generated, generatedOptimizer);
+                handWrittenTimes[round] = StepOf(handWritten, handWrittenOptimizer);
+            }
+            else
+            {
+                handWrittenTimes[round] = StepOf(handWritten, handWrittenOptimizer);
+                generatedTimes[round] = StepOf(generated, generatedOptimizer);
+            }
+        }
+
+        double g = Median(generatedTimes);
+        double h = Median(handWrittenTimes);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{network,-4} {mode,-5} caller scope {(callerScope ? "yes" : "no "),-3}  {rounds} rounds: hand-written median {h,9:F1} us, generated median {g,9:F1} us, ratio {g / h:F3}"));
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}
