@@ -13,8 +13,9 @@ internal static class NetworkEmitter
     private const string Support = RuntimeContract.Support;
     private const string FusedFlag = GeneratedMemberNames.FusedFlag;
 
-    // Names the generated members use for their parameters and locals: a layer field of the same name is written this.name.
-    private static readonly HashSet<string> LocalNames = new() { "input", "x", "previous", "next", "Advance", "train", "reader", "strict", "skip", "loadedParameters", "source" };
+    // The parameter, local and local function of the generated forward, the only generated member whose own names
+    // could hide a layer field: a layer of the same name is written this.name there and everywhere else.
+    private static readonly HashSet<string> LocalNames = new() { "input", "x", "Advance" };
 
     public static string Emit(NetworkSpec network, string generatorVersion)
     {

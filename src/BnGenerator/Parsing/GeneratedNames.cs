@@ -38,11 +38,8 @@ internal static class GeneratedNames
 
             if (isOverride)
                 continue;
-            for (var baseType = type.BaseType; baseType is not null && !KnownTypes.IsTorchSharpType(baseType); baseType = baseType.BaseType)
-            {
-                foreach (var member in baseType.GetMembers(name).Where(m => !m.IsImplicitlyDeclared && m.DeclaredAccessibility != Accessibility.Private))
-                    diagnostics.Add(DiagnosticDescriptors.ReservedMember, member.Locations.FirstOrDefault(), baseType.Name, name, purpose);
-            }
+            foreach (var member in InheritedMembers(type, name).Where(m => !KnownTypes.IsTorchSharpType(m.ContainingType)))
+                diagnostics.Add(DiagnosticDescriptors.ReservedMember, member.Locations.FirstOrDefault(), member.ContainingType.Name, name, purpose);
         }
     }
 
@@ -61,14 +58,8 @@ internal static class GeneratedNames
                 return $"the {Kind(member)} '{name}'";
         }
 
-        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
-        {
-            foreach (var member in baseType.GetMembers(name))
-            {
-                if (!member.IsImplicitlyDeclared && member.DeclaredAccessibility != Accessibility.Private)
-                    return $"the {Kind(member)} '{name}' of the base class '{baseType.Name}'";
-            }
-        }
+        foreach (var member in InheritedMembers(type, name))
+            return $"the {Kind(member)} '{name}' of the base class '{member.ContainingType.Name}'";
 
         foreach (var (reserved, _, _) in Members)
         {
@@ -89,4 +80,16 @@ internal static class GeneratedNames
         _ => "member",
     };
 
+    /// <summary>Members named <paramref name="name"/> that base classes declare and the class can see, nearest base first.</summary>
+    private static IEnumerable<ISymbol> InheritedMembers(INamedTypeSymbol type, string name)
+    {
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            foreach (var member in baseType.GetMembers(name))
+            {
+                if (!member.IsImplicitlyDeclared && member.DeclaredAccessibility != Accessibility.Private)
+                    yield return member;
+            }
+        }
+    }
 }

@@ -35,7 +35,7 @@ partial class OptionsNet : global::BnGen.IBatchNormFusable
         global::BnGen.GeneratedNetworkSupport.RequireLayer(conv, "OptionsNet", "conv");
         global::BnGen.GeneratedNetworkSupport.RequireLayer(conv3, "OptionsNet", "conv3");
         global::BnGen.GeneratedNetworkSupport.RequireLayer(flatten, "OptionsNet", "flatten");
-        global::BnGen.GeneratedNetworkSupport.RequireLayer(this.skip, "OptionsNet", "skip");
+        global::BnGen.GeneratedNetworkSupport.RequireLayer(skip, "OptionsNet", "skip");
         global::BnGen.GeneratedNetworkSupport.RequireLayer(output, "OptionsNet", "output");
 
         conv_bn = new global::BnGen.BatchNormSite(
@@ -74,7 +74,7 @@ partial class OptionsNet : global::BnGen.IBatchNormFusable
         register_module("conv3", conv3);
         register_module("conv3_bn", conv3_bn);
         register_module("flatten", flatten);
-        register_module("skip", this.skip);
+        register_module("skip", skip);
         register_module("output", output);
         register_module("bn_out", bn_out);
     }
@@ -109,7 +109,7 @@ partial class OptionsNet : global::BnGen.IBatchNormFusable
             x = Advance(x, conv3_bn.ForwardConv3d(x));
         }
         x = Advance(x, flatten.call(x));
-        x = Advance(x, this.skip.call(x));
+        x = Advance(x, skip.call(x));
         x = Advance(x, output.call(x));
         if (!_batchNormFused)
         {
