@@ -81,6 +81,23 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void TransposedConvolutions() => Verify(nameof(TransposedConvolutions), """
+        namespace Gan;
+
+        [BatchNormalized]
+        public sealed partial class Generator : Module<Tensor, Tensor>
+        {
+            private readonly Linear project = Linear(100, 128 * 7 * 7, hasBias: false);
+            private readonly ReLU relu1 = ReLU();
+            private readonly Unflatten reshape = Unflatten(1, new long[] { 128, 7, 7 });
+            private readonly ConvTranspose2d up1 = ConvTranspose2d(128, 64, 4, stride: 2, padding: 1, bias: false);
+            private readonly ReLU relu2 = ReLU();
+            private readonly ConvTranspose2d up2 = ConvTranspose2d(64, 1, 4, stride: 2, padding: 1);
+            private readonly Tanh tanh = Tanh();
+        }
+        """);
+
+    [Fact]
     public void NoRunningStatistics() => Verify(nameof(NoRunningStatistics), """
         namespace Demo;
 

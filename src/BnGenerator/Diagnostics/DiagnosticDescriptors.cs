@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoBatchNormSite = Create(
         "BNG0004",
         "No layer a batch-norm site can follow",
-        "'{0}' has no Linear or Conv layer field before its last layer, so [BatchNormalized] adds no batch normalization; add [BatchNorm] to a layer or remove the attribute",
+        "'{0}' has no Linear, Conv or ConvTranspose layer field before its last layer, so [BatchNormalized] adds no batch normalization; add [BatchNorm] to a layer or remove the attribute",
         DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor UserForward = Create(
@@ -77,7 +77,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor AttributeOnNonLayer = Create(
         "BNG0011",
         "[BatchNorm] or [NoBatchNorm] on a field no site can follow",
-        "'{0}' is not a Linear or Conv layer, so [{1}] on it has no effect",
+        "'{0}' is not a Linear, Conv or ConvTranspose layer, so [{1}] on it has no effect",
         DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor ConstructorMissesInitialize = Create(

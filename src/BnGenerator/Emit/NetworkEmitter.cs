@@ -321,7 +321,7 @@ internal static class NetworkEmitter
         w.Close();
     }
 
-    private static string Shape(LayerKind kind) => kind switch
+    private static string Shape(LayerKind kind) => kind.SiteInput() switch
     {
         LayerKind.Linear => "[N, C]",
         LayerKind.Conv1d => "[N, C, L]",
@@ -330,7 +330,7 @@ internal static class NetworkEmitter
         _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "no site follows this kind of layer"),
     };
 
-    private static string Reduction(LayerKind kind) => kind switch
+    private static string Reduction(LayerKind kind) => kind.SiteInput() switch
     {
         LayerKind.Linear => "N",
         LayerKind.Conv1d => "N·L",

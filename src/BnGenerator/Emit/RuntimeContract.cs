@@ -22,7 +22,7 @@ internal static class RuntimeContract
     public const string Conv3d = "ForwardConv3d";
 
     /// <summary>The BatchNormSite method generated code calls after each kind of layer.</summary>
-    public static string EntryPoint(LayerKind kind) => kind switch
+    public static string EntryPoint(LayerKind kind) => kind.SiteInput() switch
     {
         LayerKind.Linear => Dense,
         LayerKind.Conv1d => Conv1d,

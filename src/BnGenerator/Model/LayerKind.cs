@@ -15,6 +15,15 @@ internal enum LayerKind
     /// <summary>TorchSharp.Modules.Conv3d: a [N, C, D, H, W] site follows it.</summary>
     Conv3d,
 
+    /// <summary>TorchSharp.Modules.ConvTranspose1d: a [N, C, L] site follows it.</summary>
+    ConvTranspose1d,
+
+    /// <summary>TorchSharp.Modules.ConvTranspose2d: a [N, C, H, W] site follows it (DCGAN generators, decoders).</summary>
+    ConvTranspose2d,
+
+    /// <summary>TorchSharp.Modules.ConvTranspose3d: a [N, C, D, H, W] site follows it.</summary>
+    ConvTranspose3d,
+
     /// <summary>TorchSharp.Modules.Flatten: turns a conv feature map into dense features.</summary>
     Flatten,
 

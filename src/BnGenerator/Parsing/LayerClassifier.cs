@@ -38,12 +38,12 @@ internal static class LayerClassifier
             "Conv1d" => LayerKind.Conv1d,
             "Conv2d" => LayerKind.Conv2d,
             "Conv3d" => LayerKind.Conv3d,
+            "ConvTranspose1d" => LayerKind.ConvTranspose1d,
+            "ConvTranspose2d" => LayerKind.ConvTranspose2d,
+            "ConvTranspose3d" => LayerKind.ConvTranspose3d,
             "Flatten" => LayerKind.Flatten,
             _ when ShapePreserving.Contains(type.Name) => LayerKind.ShapePreserving,
             _ => LayerKind.Other,
         };
     }
-
-    public static bool CanBeFollowedBySite(LayerKind kind) =>
-        kind is LayerKind.Linear or LayerKind.Conv1d or LayerKind.Conv2d or LayerKind.Conv3d;
 }

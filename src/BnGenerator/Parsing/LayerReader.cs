@@ -54,7 +54,7 @@ internal static class LayerReader
                 continue;
             }
 
-            if (!LayerClassifier.CanBeFollowedBySite(kind.Value) && (batchNorm is not null || noBatchNorm))
+            if (!kind.Value.CanBeFollowedBySite() && (batchNorm is not null || noBatchNorm))
                 diagnostics.Add(DiagnosticDescriptors.AttributeOnNonLayer, field.Locations.FirstOrDefault(), field.Name, batchNorm is not null ? "BatchNorm" : "NoBatchNorm");
 
             fields.Add(new LayerField(field, kind.Value, batchNorm, noBatchNorm, RegisteredName(field)));

@@ -81,7 +81,7 @@ internal static class NetworkParser
     private static List<LayerSpec> DecideSites(INamedTypeSymbol type, List<LayerReader.LayerField> fields, KnownTypes known, SiteOptions classOptions, Compilation compilation, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         // The output layer (the last Linear/Conv) gets no site unless [BatchNorm] asks for one.
-        int outputLayer = fields.FindLastIndex(f => LayerClassifier.CanBeFollowedBySite(f.Kind));
+        int outputLayer = fields.FindLastIndex(f => f.Kind.CanBeFollowedBySite());
         var layers = new List<LayerSpec>();
         var chain = new ShapeChainChecker(diagnostics);
         var siteNames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -91,7 +91,7 @@ internal static class NetworkParser
             var location = field.Locations.FirstOrDefault();
             SiteOptions? site = null;
             string? siteName = null;
-            if (LayerClassifier.CanBeFollowedBySite(kind))
+            if (kind.CanBeFollowedBySite())
             {
                 if (batchNorm is not null && noBatchNorm)
                 {
@@ -120,7 +120,7 @@ internal static class NetworkParser
                 siteNames[siteName] = field.Name;
             }
 
-            var sizes = LayerClassifier.CanBeFollowedBySite(kind) ? LayerSizes.Read(field, kind, known, compilation, cancellationToken) : LayerSizes.Unknown;
+            var sizes = kind.CanBeFollowedBySite() ? LayerSizes.Read(field, kind, known, compilation, cancellationToken) : LayerSizes.Unknown;
             chain.Visit(field.Name, kind, sizes, siteName, location);
             if (site is not null && sizes.HasBias == true)
                 diagnostics.Add(DiagnosticDescriptors.RedundantBias, location, field.Name, kind == LayerKind.Linear ? "hasBias: false" : "bias: false");

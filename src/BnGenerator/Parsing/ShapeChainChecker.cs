@@ -42,7 +42,10 @@ internal sealed class ShapeChainChecker
             case LayerKind.Conv1d:
             case LayerKind.Conv2d:
             case LayerKind.Conv3d:
-                if (_flow == Flow.FeatureMap && _convolution is { } previous && previous != kind)
+            case LayerKind.ConvTranspose1d:
+            case LayerKind.ConvTranspose2d:
+            case LayerKind.ConvTranspose3d:
+                if (_flow == Flow.FeatureMap && _convolution is { } previous && previous.SiteInput() != kind.SiteInput())
                 {
                     _diagnostics.Add(DiagnosticDescriptors.RankMismatch, location,
                         field, kind.ToString(), Shape(kind), _producer ?? "?", previous.ToString(), Shape(previous));
@@ -84,7 +87,7 @@ internal sealed class ShapeChainChecker
         _producerSite = producerSite;
     }
 
-    private static string Shape(LayerKind kind) => kind switch
+    private static string Shape(LayerKind kind) => kind.SiteInput() switch
     {
         LayerKind.Conv1d => "[N, C, L]",
         LayerKind.Conv2d => "[N, C, H, W]",

@@ -27,19 +27,23 @@ public static class BatchNormFolding
         Fold(layer, layer.weight, layer.out_features, "Linear", site, bias => layer.bias = bias, layer.bias);
     }
 
-    /// <summary>Folds <paramref name="site"/> into the Conv1d, Conv2d or Conv3d layer that feeds it.</summary>
+    /// <summary>
+    /// Folds <paramref name="site"/> into the Conv1d/2d/3d or ConvTranspose1d/2d/3d layer that feeds it. A transposed
+    /// convolution's weight is laid out <c>[in, out / groups, k…]</c>: output channel <c>g·(out/groups) + j</c> is
+    /// column <c>j</c> of group <c>g</c>'s rows, and is scaled there (stride, padding, dilation and output padding
+    /// do not touch the weight's layout).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The site is in training mode or has no running statistics.</exception>
-    /// <exception cref="ArgumentException">The layer is transposed, or its out_channels differ from the site's channels.</exception>
+    /// <exception cref="ArgumentException">The layer's out_channels differ from the site's channels.</exception>
     public static void FoldInto(Convolution layer, BatchNormSite site)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(site);
-        if (layer.transposed)
-            throw new ArgumentException($"Cannot fold batch-norm site '{site.SiteName}' into a transposed convolution: its weight is laid out [in, out, ...].", nameof(layer));
-        Fold(layer, layer.weight, layer.out_channels, layer.GetType().Name, site, bias => layer.bias = bias, layer.bias);
+        Fold(layer, layer.weight, layer.out_channels, layer.GetType().Name, site, bias => layer.bias = bias, layer.bias,
+            layer.transposed ? layer.groups : null);
     }
 
-    private static void Fold(nn.Module layer, Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site, Action<Parameter> setBias, Parameter? layerBias)
+    private static void Fold(nn.Module layer, Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site, Action<Parameter> setBias, Parameter? layerBias, long? transposedGroups = null)
     {
         if (site.training)
             throw new InvalidOperationException($"Cannot fold batch-norm site '{site.SiteName}' while it is in training mode: call eval() first (folding uses the running statistics).");
@@ -57,11 +61,9 @@ public static class BatchNormFolding
         var scale = site.Weight is null ? invStd : site.Weight.detach().to(float64).mul(invStd);
         var shift = site.Bias is null ? zeros_like(scale) : site.Bias.detach().to(float64);
 
-        // Broadcast the per-output-channel scale over the rest of the weight: [out, 1, ...].
-        var perChannelShape = new long[layerWeight.Dimensions];
-        Array.Fill(perChannelShape, 1L);
-        perChannelShape[0] = outputs;
-        var foldedWeight = layerWeight.detach().to(float64).mul(scale.reshape(perChannelShape));
+        var foldedWeight = transposedGroups is { } groups
+            ? ScaleTransposedWeight(layerWeight.detach().to(float64), scale, groups)
+            : ScaleWeight(layerWeight.detach().to(float64), scale);
 
         var oldBias = layerBias is null ? zeros_like(scale) : layerBias.detach().to(float64);
         var foldedBias = oldBias.sub(site.RunningMean.to(float64)).mul(scale).add(shift);
@@ -71,5 +73,32 @@ public static class BatchNormFolding
             setBias(new Parameter(foldedBias.to(layerWeight.dtype).MoveToOuterDisposeScope(), requires_grad: layerWeight.requires_grad));
         else
             layerBias.copy_(foldedBias);
+    }
+
+    /// <summary>A plain layer's weight is <c>[out, …]</c>: broadcast the per-output-channel scale as <c>[out, 1, …]</c>.</summary>
+    private static Tensor ScaleWeight(Tensor weight, Tensor scale)
+    {
+        var shape = new long[weight.Dimensions];
+        Array.Fill(shape, 1L);
+        shape[0] = scale.shape[0];
+        return weight.mul(scale.reshape(shape));
+    }
+
+    /// <summary>
+    /// A transposed convolution's weight is <c>[in, out/groups, k…]</c>. Viewed as <c>[groups, in/groups, out/groups, k…]</c>,
+    /// output channel <c>g·(out/groups) + j</c> is <c>[g, :, j, …]</c>, so the scale broadcasts as <c>[groups, 1, out/groups, 1…]</c>.
+    /// </summary>
+    private static Tensor ScaleTransposedWeight(Tensor weight, Tensor scale, long groups)
+    {
+        long outputsPerGroup = weight.shape[1];
+        var grouped = new long[weight.Dimensions + 1];
+        grouped[0] = groups;
+        grouped[1] = weight.shape[0] / groups;
+        Array.Copy(weight.shape, 1, grouped, 2, weight.Dimensions - 1);
+        var scaleShape = new long[grouped.Length];
+        Array.Fill(scaleShape, 1L);
+        scaleShape[0] = groups;
+        scaleShape[2] = outputsPerGroup;
+        return weight.reshape(grouped).mul(scale.reshape(scaleShape)).reshape(weight.shape);
     }
 }

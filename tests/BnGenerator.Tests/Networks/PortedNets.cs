@@ -47,3 +47,16 @@ public sealed partial class ForgetfulNetBN : Module<Tensor, Tensor>
         InitializeBatchNorm();
     }
 }
+
+/// <summary>A DCGAN-style generator: Linear → BN1d → ReLU → reshape → ConvTranspose2d → BN2d → ReLU → ConvTranspose2d → Tanh.</summary>
+[BatchNormalized]
+public sealed partial class DcganGeneratorBN : Module<Tensor, Tensor>
+{
+    private readonly Linear project = Linear(16, 32 * 4 * 4, hasBias: false);
+    private readonly ReLU relu1 = ReLU();
+    private readonly Unflatten reshape = Unflatten(1, new long[] { 32, 4, 4 });
+    private readonly ConvTranspose2d up1 = ConvTranspose2d(32, 16, 4, stride: 2, padding: 1, bias: false);
+    private readonly ReLU relu2 = ReLU();
+    private readonly ConvTranspose2d up2 = ConvTranspose2d(16, 1, 4, stride: 2, padding: 1);
+    private readonly Tanh tanh = Tanh();
+}

@@ -203,6 +203,20 @@ public sealed class PortingMistakeTests
         Assert.Contains("[N, C, L]", d.GetMessage());
     }
 
+    [Fact]
+    public void A_transposed_convolution_after_one_of_another_rank_is_BNG0019()
+    {
+        var d = Refused("BNG0019", "up", "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { ConvTranspose2d up2 = ConvTranspose2d(8, 8, 2); ConvTranspose1d up = ConvTranspose1d(8, 4, 2); Conv1d head = Conv1d(4, 1, 1); }");
+        Assert.Contains("'up2'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Transposed_convolutions_chain_channels_like_convolutions()
+    {
+        var d = Refused("BNG0006", "up2", "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { ConvTranspose2d up1 = ConvTranspose2d(8, 16, 2); ConvTranspose2d up2 = ConvTranspose2d(12, 1, 2); }");
+        Assert.Contains("16", d.GetMessage());
+    }
+
     [Theory]
     [InlineData("[BatchNormalized(Momentum = 0.9)]", "")]
     [InlineData("[BatchNormalized]", "[BatchNorm(Momentum = 0.99)]")]

@@ -66,6 +66,44 @@ public sealed class FoldingTests
         TensorAssert.Close(expected, actual, tolerance, tolerance, $"{kind} (bias: {hasBias}) folded output");
     }
 
+    public static TheoryData<string, bool, ScalarType> TransposedLayers()
+    {
+        var data = new TheoryData<string, bool, ScalarType>();
+        foreach (var kind in new[] { "1d-groups", "2d-square", "2d-groups-dilation", "3d" })
+            foreach (var bias in new[] { true, false })
+                foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+                    data.Add(kind, bias, dtype);
+        return data;
+    }
+
+    /// <summary>
+    /// Transposed convolutions keep their weight as [in, out/groups, k…]. "2d-square" has in == out and one group, so
+    /// scaling dimension 0 as for a plain convolution would run and give wrong outputs; the grouped ones would not run.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TransposedLayers))]
+    public void Folded_transposed_convolution_matches_layer_then_site_in_eval(string kind, bool hasBias, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(7);
+        (TorchSharp.Modules.Convolution layer, long[] shape, long channels) = kind switch
+        {
+            "1d-groups" => ((TorchSharp.Modules.Convolution)nn.ConvTranspose1d(4, 6, 3, stride: 2, output_padding: 1, groups: 2, bias: hasBias, dtype: dtype), new long[] { 3, 4, 9 }, 6L),
+            "2d-square" => (nn.ConvTranspose2d(5, 5, 4, stride: 2, padding: 1, bias: hasBias, dtype: dtype), new long[] { 3, 5, 4, 4 }, 5L),
+            "2d-groups-dilation" => (nn.ConvTranspose2d(6, 9, 3, stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3, bias: hasBias, dtype: dtype), new long[] { 2, 6, 5, 4 }, 9L),
+            _ => (nn.ConvTranspose3d(2, 4, 2, stride: 2, bias: hasBias, dtype: dtype), new long[] { 2, 2, 3, 3, 2 }, 4L),
+        };
+        using var site = TrainedSite(channels, layer.forward, shape, dtype, generator);
+        var probe = randn(shape, dtype: dtype, generator: generator);
+        var expected = site.forward(layer.forward(probe)).detach();
+
+        BatchNormFolding.FoldInto(layer, site);
+        var actual = layer.forward(probe);
+
+        double tolerance = dtype == ScalarType.Float32 ? 2e-5 : 1e-12;
+        TensorAssert.Close(expected, actual, tolerance, tolerance, $"ConvTranspose {kind} (bias: {hasBias}) folded output");
+    }
+
     [Fact]
     public void Folding_a_site_without_affine_parameters_works()
     {
