@@ -39,6 +39,7 @@ public sealed class RuntimeContractTests
     {
         Assert.Equal(typeof(BatchNormSite), RuntimeType(RuntimeContract.Site));
         Assert.Equal(typeof(BatchNormFolding), RuntimeType(RuntimeContract.Folding));
+        Assert.Equal(typeof(BatchNormFusion), RuntimeType(RuntimeContract.Fusion));
         Assert.Equal(typeof(GeneratedNetworkSupport), RuntimeType(RuntimeContract.Support));
         Assert.Equal(typeof(IBatchNormFusable), RuntimeType(RuntimeContract.FusableInterface));
         Assert.Equal(GeneratedNetworkSupport.FusedMarkerKey, RuntimeContract.FusedMarkerKey);

@@ -98,6 +98,59 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void BlockWithItsOwnForward() => Verify(nameof(BlockWithItsOwnForward), """
+        namespace Models;
+
+        [BatchNormalized]
+        public sealed partial class BasicBlock : Module<Tensor, Tensor>
+        {
+            [BatchNorm(Name = "bn1")]
+            private readonly Conv2d conv1;
+            private readonly ReLU relu1 = ReLU(inplace: true);
+            [BatchNorm(Name = "bn2")]
+            private readonly Conv2d conv2;
+            private readonly Sequential? downsample;
+
+            public BasicBlock(long inPlanes, long planes, long stride)
+                : base(nameof(BasicBlock))
+            {
+                conv1 = Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
+                conv2 = Conv2d(planes, planes, 3, padding: 1, bias: false);
+                if (stride != 1 || inPlanes != planes)
+                    downsample = Sequential(Conv2d(inPlanes, planes, 1, stride: stride, bias: false), new BatchNormSite("1", planes));
+                InitializeBatchNorm();
+            }
+
+            public override Tensor forward(Tensor input)
+            {
+                var identity = input;
+                var x = relu1.call(bn1.call(conv1.call(input)));
+                x = bn2.call(conv2.call(x));
+                if (downsample is not null)
+                    identity = downsample.call(input);
+                return x.add_(identity).relu_();
+            }
+        }
+        """);
+
+    [Fact]
+    public void ComposedNetwork() => Verify(nameof(ComposedNetwork), """
+        namespace Models;
+
+        [BatchNormalized]
+        public sealed partial class Stem : Module<Tensor, Tensor>
+        {
+            [BatchNorm(Name = "bn1")]
+            private readonly Conv2d conv1 = Conv2d(3, 16, 3, padding: 1, bias: false);
+            private readonly ReLU relu = ReLU(inplace: true);
+            private readonly Sequential stage = Sequential(Conv2d(16, 16, 3, padding: 1, bias: false), new BatchNormSite("1", 16), ReLU());
+            private readonly AdaptiveAvgPool2d pool = AdaptiveAvgPool2d(1);
+            private readonly Flatten flatten = Flatten();
+            private readonly Linear fc = Linear(16, 10);
+        }
+        """);
+
+    [Fact]
     public void NoRunningStatistics() => Verify(nameof(NoRunningStatistics), """
         namespace Demo;
 

@@ -38,10 +38,10 @@ internal static class DiagnosticDescriptors
         "'{0}' has no Linear, Conv or ConvTranspose layer field before its last layer, so [BatchNormalized] adds no batch normalization; add [BatchNorm] to a layer or remove the attribute",
         DiagnosticSeverity.Warning);
 
-    public static readonly DiagnosticDescriptor UserForward = Create(
+    public static readonly DiagnosticDescriptor SiteNeverCalled = Create(
         "BNG0005",
-        "A [BatchNormalized] class must not declare forward",
-        "'{0}' declares forward(Tensor), which BnGen generates; remove it (the layer fields run in declaration order) or remove [BatchNormalized] and add BatchNormSite modules by hand",
+        "Your forward never calls a batch-norm site",
+        "'{0}' writes its own forward, which never uses the batch-norm site '{1}' after '{2}'; call it on that layer's output (e.g. {1}.call({2}.call(x))), or put [NoBatchNorm] on '{2}'",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor SizeMismatch = Create(
@@ -140,12 +140,18 @@ internal static class DiagnosticDescriptors
         "Momentum = {0} on '{1}' is the weight of the new batch value (PyTorch's convention), so the running statistics keep only {2} of their old value per batch; if {0} is the weight of the old value, as in Keras and many tutorials, write Momentum = {3} (BatchNormDefaults.MomentumFromOldValueWeight({0})), otherwise suppress BNG0020",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor SiteOnOtherOutput = Create(
+        "BNG0021",
+        "A batch-norm site is applied to another layer's output",
+        "'{0}' is the batch-norm site of '{1}', but forward applies it to the output of '{2}'; call {0} on the output of {1}, or name the sites so that each follows its own layer",
+        DiagnosticSeverity.Error);
+
     /// <summary>Every descriptor, for tests that check IDs are unique and documented.</summary>
     public static readonly DiagnosticDescriptor[] All =
     {
-        NotPartial, NotATensorModule, UnsupportedTypeShape, NoBatchNormSite, UserForward, SizeMismatch, LinearAfterConv,
+        NotPartial, NotATensorModule, UnsupportedTypeShape, NoBatchNormSite, SiteNeverCalled, SizeMismatch, LinearAfterConv,
         RedundantBias, InvalidOption, ContradictoryOptions, AttributeOnNonLayer, ConstructorMissesInitialize,
         SiteNameClash, ReservedMember, UnsupportedMember, LayersInSeveralDeclarations, PrimaryConstructor,
-        InitializeBeforeLayer, RankMismatch, MomentumLooksLikeOldValueWeight, InternalError,
+        InitializeBeforeLayer, RankMismatch, MomentumLooksLikeOldValueWeight, SiteOnOtherOutput, InternalError,
     };
 }

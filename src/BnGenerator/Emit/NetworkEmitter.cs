@@ -42,7 +42,8 @@ internal static class NetworkEmitter
         if (!network.HasUserConstructor)
             WriteConstructor(w, network, generatedCode);
         WriteInitialize(w, network, sites, generatedCode);
-        WriteForward(w, network, generatedCode, foldable);
+        if (!network.HasUserForward)
+            WriteForward(w, network, generatedCode, foldable);
         if (foldable)
         {
             WriteFuse(w, network, sites, generatedCode);
@@ -111,9 +112,13 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">A layer field is still null.</exception>");
         w.Line(generatedCode);
         w.Open("private void InitializeBatchNorm()");
-        foreach (var layer in network.Layers)
+        // The generated forward runs every layer; your own forward may leave a module out (TorchVision's downsample),
+        // so then only the layers a site is sized from must be there.
+        var required = network.HasUserForward ? sites : network.Layers.ToList();
+        foreach (var layer in required)
             w.Line($"{Support}.RequireLayer({Access(layer)}, \"{Escape(network.TypeName)}\", \"{Escape(layer.FieldName)}\");");
-        w.Line();
+        if (required.Count > 0)
+            w.Line();
 
         foreach (var layer in sites)
         {
@@ -135,7 +140,24 @@ internal static class NetworkEmitter
             w.Line();
         foreach (var layer in network.Layers)
         {
-            w.Line($"register_module(\"{Escape(layer.FieldName)}\", {Access(layer)});");
+            string register = layer.Registration switch
+            {
+                Registration.Parameter => "register_parameter",
+                Registration.Buffer => "register_buffer",
+                _ => "register_module",
+            };
+            string statement = $"{register}(\"{Escape(layer.FieldName)}\", {Access(layer)});";
+            if (network.HasUserForward && layer.MayBeNull && layer.Site is null)
+            {
+                // Optional in your forward (TorchVision's downsample): registered when the constructor made it.
+                w.Open($"if ({Access(layer)} is not null)");
+                w.Line(statement);
+                w.Close();
+            }
+            else
+            {
+                w.Line(statement);
+            }
             if (layer.Site is not null)
                 w.Line($"register_module(\"{layer.SiteName}\", {layer.SiteName});");
         }
@@ -235,8 +257,9 @@ internal static class NetworkEmitter
     {
         w.Line("/// <summary>");
         w.Line("/// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's");
-        w.Line("/// weight and bias absorb the site's running statistics and affine parameters, and forward skips the");
-        w.Line("/// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its");
+        w.Line("/// weight and bias absorb the site's running statistics and affine parameters, and the sites pass their");
+        w.Line("/// input through from then on. Blocks and Sequential stages among the fields are fused too. Call");
+        w.Line("/// <c>eval()</c> first. Afterwards the network can no longer be trained, and its");
         w.Line($"/// checkpoints carry the key <c>{RuntimeContract.FusedMarkerKey}</c>: they load only into a network that was fused too.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The network is in training mode.</exception>");
@@ -251,8 +274,11 @@ internal static class NetworkEmitter
         w.Close();
 
         w.Line();
+        w.Line("// Checks the whole module tree (blocks, Sequential stages) before anything changes.");
+        w.Line($"var children = {RuntimeContract.Fusion}.PlanChildren(this);");
         foreach (var layer in sites)
             w.Line($"{RuntimeContract.Folding}.FoldInto({Checked(layer)}, {layer.SiteName});");
+        w.Line("children.Apply();");
         w.Line($"{Support}.MarkFused(this);");
         w.Line($"{FusedFlag} = true;");
         w.Close();

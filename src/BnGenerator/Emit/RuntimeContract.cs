@@ -10,6 +10,7 @@ internal static class RuntimeContract
 {
     public const string Site = "global::BnGen.BatchNormSite";
     public const string Folding = "global::BnGen.BatchNormFolding";
+    public const string Fusion = "global::BnGen.BatchNormFusion";
     public const string Support = "global::BnGen.GeneratedNetworkSupport";
     public const string FusableInterface = "global::BnGen.IBatchNormFusable";
 

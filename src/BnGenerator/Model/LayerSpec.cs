@@ -6,6 +6,20 @@ namespace BnGen.Generator.Model;
 /// <param name="Kind">What the declared type tells.</param>
 /// <param name="Site">The options of the site after this layer, or null when none follows it.</param>
 /// <param name="SiteName">The member and module name of the site after this layer (<c>fc1_bn</c>); null without a site.</param>
+/// <param name="Registration">How InitializeBatchNorm() registers the field: as a module, a parameter or a buffer (the last two only with your own forward).</param>
 /// <param name="MayBeNull">The field's type is annotated nullable (<c>Linear?</c>): code outside InitializeBatchNorm, which checks it, writes <c>!</c>.</param>
 /// <remarks>Site names never need escaping: the default ends in <c>_bn</c>, and a chosen one is checked to be a plain identifier.</remarks>
-internal sealed record LayerSpec(string FieldName, string FieldIdentifier, LayerKind Kind, SiteOptions? Site, string? SiteName, bool MayBeNull = false);
+internal sealed record LayerSpec(string FieldName, string FieldIdentifier, LayerKind Kind, SiteOptions? Site, string? SiteName, bool MayBeNull = false, Registration Registration = Registration.Module);
+
+/// <summary>How a field is registered, as TorchSharp's RegisterComponents() would.</summary>
+internal enum Registration
+{
+    /// <summary>register_module: a layer or another module.</summary>
+    Module,
+
+    /// <summary>register_parameter: a Parameter field.</summary>
+    Parameter,
+
+    /// <summary>register_buffer: a Tensor field.</summary>
+    Buffer,
+}

@@ -10,6 +10,7 @@ namespace BnGen.Generator.Model;
 /// <param name="HintName">A file name unique to this type, made only of characters every file system accepts.</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first.</param>
 /// <param name="HasUserConstructor">The class declares an instance constructor: it calls InitializeBatchNorm() itself.</param>
+/// <param name="HasUserForward">The class declares forward(Tensor): it calls the sites itself, and no forward is generated.</param>
 /// <param name="Layers">Layer fields in declaration order, with their sites.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
@@ -18,4 +19,5 @@ internal sealed record NetworkSpec(
     string HintName,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     bool HasUserConstructor,
+    bool HasUserForward,
     EquatableArray<LayerSpec> Layers);

@@ -18,9 +18,14 @@ namespace BnGen.Generator.Parsing;
 internal static class LayerReader
 {
     /// <summary>A layer field and what its attributes ask for, before sites are decided.</summary>
-    internal readonly record struct LayerField(IFieldSymbol Field, LayerKind Kind, AttributeData? BatchNorm, bool NoBatchNorm, string RegisteredName);
+    internal readonly record struct LayerField(IFieldSymbol Field, LayerKind Kind, AttributeData? BatchNorm, bool NoBatchNorm, string RegisteredName, Registration Registration = Registration.Module);
 
-    public static List<LayerField> ReadFields(INamedTypeSymbol type, KnownTypes known, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    /// <param name="ownForward">
+    /// The class writes its own forward: Parameter, Tensor and other module fields (ModuleList, ModuleDict, …) are then
+    /// registered as TorchSharp's RegisterComponents() would, for that forward to use; and declaration order is no
+    /// forward order, so layers may sit in several partial declarations.
+    /// </param>
+    public static List<LayerField> ReadFields(INamedTypeSymbol type, KnownTypes known, bool ownForward, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         var fields = new List<LayerField>();
         foreach (var member in type.GetMembers())
@@ -45,6 +50,14 @@ internal static class LayerReader
             }
 
             var kind = LayerClassifier.Classify(field.Type, known);
+            if (kind is null && ownForward && OwnForwardRegistration(field.Type, known) is { } registration)
+            {
+                if (batchNorm is not null || noBatchNorm)
+                    diagnostics.Add(DiagnosticDescriptors.AttributeOnNonLayer, field.Locations.FirstOrDefault(), field.Name, batchNorm is not null ? "BatchNorm" : "NoBatchNorm");
+                fields.Add(new LayerField(field, LayerKind.Other, null, false, RegisteredName(field), registration));
+                continue;
+            }
+
             if (kind is null)
             {
                 if (Describe(field.Type, known) is { } what)
@@ -61,8 +74,21 @@ internal static class LayerReader
         }
 
         CheckInherited(type, known, diagnostics);
-        CheckOneDeclaration(type, fields, diagnostics);
+        if (!ownForward)
+            CheckOneDeclaration(type, fields, diagnostics);
         return fields;
+    }
+
+    /// <summary>How a field your own forward may use is registered; null for types RegisterComponents() skips too.</summary>
+    private static Registration? OwnForwardRegistration(ITypeSymbol type, KnownTypes known)
+    {
+        if (KnownTypes.DerivesFrom(type, known.Parameter))
+            return Registration.Parameter;
+        if (KnownTypes.DerivesFrom(type, known.Tensor))
+            return Registration.Buffer;
+        if (KnownTypes.DerivesFrom(type, known.Module))
+            return Registration.Module;
+        return null;
     }
 
     /// <summary>The name TorchSharp registers a field under: its [ComponentName(Name = ...)] or the field's name.</summary>

@@ -47,9 +47,15 @@ internal static class NetworkParser
 
         bool fatal = TypeShapeChecks.Check(type, declaration, known, attributeLocation, diagnostics, cancellationToken);
         GeneratedNames.CheckReserved(type, diagnostics);
+        var userForward = TypeShapeChecks.UserForward(type);
         var classOptions = OptionReader.Read(attribute, SiteOptions.PyTorchDefaults, type.Name, diagnostics, cancellationToken);
-        var fields = LayerReader.ReadFields(type, known, diagnostics, cancellationToken);
-        var layers = DecideSites(type, fields, known, classOptions, compilation, diagnostics, cancellationToken);
+        var fields = LayerReader.ReadFields(type, known, ownForward: userForward is not null, diagnostics, cancellationToken);
+        var layers = DecideSites(type, fields, known, classOptions, checkChain: userForward is null, compilation, diagnostics, cancellationToken);
+        if (userForward is not null && !diagnostics.HasErrors)
+        {
+            var locations = fields.GroupBy(f => f.Field.Name).ToDictionary(g => g.Key, g => g.First().Field.Locations.FirstOrDefault());
+            ForwardUsage.Check(type, userForward, layers, locations, diagnostics, cancellationToken);
+        }
 
         if (!layers.Any(l => l.Site is not null) && !fatal)
             diagnostics.Add(DiagnosticDescriptors.NoBatchNormSite, attributeLocation, type.Name);
@@ -65,6 +71,7 @@ internal static class NetworkParser
             Identifiers.HintName(type),
             ContainingTypes(type),
             hasUserConstructor,
+            userForward is not null,
             layers.ToEquatableArray());
         return new ParseResult(network, diagnostics.ToEquatableArray());
     }
@@ -78,7 +85,8 @@ internal static class NetworkParser
     }
 
     /// <summary>Which layers get a site and with what options and name; checks the chain of sizes and ranks on the way.</summary>
-    private static List<LayerSpec> DecideSites(INamedTypeSymbol type, List<LayerReader.LayerField> fields, KnownTypes known, SiteOptions classOptions, Compilation compilation, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    /// <param name="checkChain">The generated forward runs the fields in declaration order: check sizes and ranks along it.</param>
+    private static List<LayerSpec> DecideSites(INamedTypeSymbol type, List<LayerReader.LayerField> fields, KnownTypes known, SiteOptions classOptions, bool checkChain, Compilation compilation, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         // The output layer (the last Linear/Conv) gets no site unless [BatchNorm] asks for one.
         int outputLayer = fields.FindLastIndex(f => f.Kind.CanBeFollowedBySite());
@@ -87,7 +95,7 @@ internal static class NetworkParser
         var siteNames = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < fields.Count; i++)
         {
-            var (field, kind, batchNorm, noBatchNorm, registeredName) = fields[i];
+            var (field, kind, batchNorm, noBatchNorm, registeredName, registration) = fields[i];
             var location = field.Locations.FirstOrDefault();
             SiteOptions? site = null;
             string? siteName = null;
@@ -121,10 +129,11 @@ internal static class NetworkParser
             }
 
             var sizes = kind.CanBeFollowedBySite() ? LayerSizes.Read(field, kind, known, compilation, cancellationToken) : LayerSizes.Unknown;
-            chain.Visit(field.Name, kind, sizes, siteName, location);
+            if (checkChain)
+                chain.Visit(field.Name, kind, sizes, siteName, location);
             if (site is not null && sizes.HasBias == true)
                 diagnostics.Add(DiagnosticDescriptors.RedundantBias, location, field.Name, kind == LayerKind.Linear ? "hasBias: false" : "bias: false");
-            layers.Add(new LayerSpec(registeredName, Identifiers.Escape(field.Name), kind, site, site is null ? null : siteName, field.NullableAnnotation == NullableAnnotation.Annotated));
+            layers.Add(new LayerSpec(registeredName, Identifiers.Escape(field.Name), kind, site, site is null ? null : siteName, field.NullableAnnotation == NullableAnnotation.Annotated, registration));
         }
 
         return layers;

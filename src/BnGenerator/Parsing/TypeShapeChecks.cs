@@ -10,7 +10,7 @@ namespace BnGen.Generator.Parsing;
 /// <summary>Whether a partial class can be written for this type at all: each "no" is a fatal diagnostic.</summary>
 internal static class TypeShapeChecks
 {
-    /// <summary>Partial, a tensor module, not generic or file-local, nested only in partial non-generic types, overridable train and forward, no forward of its own.</summary>
+    /// <summary>Partial, a tensor module, not generic or file-local, nested only in partial non-generic types, overridable train (and forward, unless it writes its own).</summary>
     public static bool Check(INamedTypeSymbol type, ClassDeclarationSyntax declaration, KnownTypes known, Location location, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         bool fatal = false;
@@ -52,14 +52,12 @@ internal static class TypeShapeChecks
                 Refuse(DiagnosticDescriptors.UnsupportedTypeShape, location, type.Name, $"it is nested in '{outer.Name}', which is not partial; declare '{outer.Name}' partial");
         }
 
-        foreach (var forward in type.GetMembers("forward").OfType<IMethodSymbol>())
-        {
-            if (!forward.IsStatic && forward.Parameters.Length == 1)
-                Refuse(DiagnosticDescriptors.UserForward, forward.Locations.FirstOrDefault(), type.Name);
-        }
-
-        // train(bool) and forward(Tensor) are overridden: a base class that seals either cannot be extended this way.
-        foreach (var (name, purpose) in new[] { ("train", "train(bool), which BnGen overrides to refuse training after FuseBatchNorm()"), ("forward", "forward(Tensor), which BnGen writes") })
+        // train(bool) and, unless the class writes its own, forward(Tensor) are overridden: a base class that seals
+        // either cannot be extended this way.
+        var overridden = new System.Collections.Generic.List<(string, string)> { ("train", "train(bool), which BnGen overrides to refuse training after FuseBatchNorm()") };
+        if (UserForward(type) is null)
+            overridden.Add(("forward", "forward(Tensor), which BnGen writes"));
+        foreach (var (name, purpose) in overridden)
         {
             var sealedMember = FindInBases(type, name);
             if (sealedMember is { IsSealed: true })
@@ -68,6 +66,10 @@ internal static class TypeShapeChecks
 
         return fatal;
     }
+
+    /// <summary>The class's own forward(Tensor), when it writes one: BnGen then generates everything but forward.</summary>
+    public static IMethodSymbol? UserForward(INamedTypeSymbol type) =>
+        type.GetMembers("forward").OfType<IMethodSymbol>().FirstOrDefault(m => !m.IsStatic && m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
 
     /// <summary>The nearest one-parameter instance method named <paramref name="name"/> in a base class.</summary>
     private static IMethodSymbol? FindInBases(INamedTypeSymbol type, string name)

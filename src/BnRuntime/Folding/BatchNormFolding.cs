@@ -13,7 +13,9 @@ namespace BnGen;
 /// </summary>
 /// <remarks>
 /// The layer's parameters are changed in place (a layer built with <c>hasBias: false</c> gains a bias); the
-/// arithmetic runs in float64 and is rounded once to the layer's dtype. The site itself is left unchanged.
+/// arithmetic runs in float64 and is rounded once to the layer's dtype. The site keeps its parameters and
+/// statistics but is marked <see cref="BatchNormSite.IsFolded"/>: from then on it passes its input through, so the
+/// transform is never applied twice, and folding it again is refused.
 /// </remarks>
 public static class BatchNormFolding
 {
@@ -45,6 +47,8 @@ public static class BatchNormFolding
 
     private static void Fold(nn.Module layer, Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site, Action<Parameter> setBias, Parameter? layerBias, long? transposedGroups = null)
     {
+        if (site.IsFolded)
+            throw new InvalidOperationException($"Batch-norm site '{site.SiteName}' is already folded into a layer; folding it again would apply it twice.");
         if (site.training)
             throw new InvalidOperationException($"Cannot fold batch-norm site '{site.SiteName}' while it is in training mode: call eval() first (folding uses the running statistics).");
         if (site.RunningMean is null || site.RunningVar is null)
@@ -73,6 +77,8 @@ public static class BatchNormFolding
             setBias(new Parameter(foldedBias.to(layerWeight.dtype).MoveToOuterDisposeScope(), requires_grad: layerWeight.requires_grad));
         else
             layerBias.copy_(foldedBias);
+
+        site.MarkFolded();
     }
 
     /// <summary>A plain layer's weight is <c>[out, …]</c>: broadcast the per-output-channel scale as <c>[out, 1, …]</c>.</summary>

@@ -150,8 +150,34 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
     /// <summary>Normalizes [N, C, D, H, W] (after a Conv3d layer): statistics over N·D·H·W.</summary>
     public Tensor ForwardConv3d(Tensor input) => Normalize(input, BatchNormInputKind.Conv3d);
 
+    /// <summary>
+    /// Whether this site has been folded into the layer before it (<see cref="BatchNormFolding"/>): it then passes
+    /// its input through unchanged, so a forward written by hand that still calls it stays correct, and it refuses
+    /// training.
+    /// </summary>
+    public bool IsFolded { get; private set; }
+
+    /// <summary>Set by <see cref="BatchNormFolding"/> once the layer holds this site's transform.</summary>
+    internal void MarkFolded() => IsFolded = true;
+
+    /// <summary>Switches training mode; refused once the site is folded (its statistics are in the layer now).</summary>
+    /// <exception cref="InvalidOperationException">Training was asked for after folding.</exception>
+    public override void train(bool train = true)
+    {
+        if (train && IsFolded)
+        {
+            // A parent's train() may already have switched this module's native flag: put it back before refusing.
+            base.train(false);
+            throw new InvalidOperationException($"Batch-norm site '{SiteName}' was folded into its layer for inference and cannot train; load an unfused checkpoint into a new network to train again.");
+        }
+
+        base.train(train);
+    }
+
     private Tensor Normalize(Tensor input, BatchNormInputKind kind)
     {
+        if (IsFolded)
+            return input.alias();
         BatchNormInputValidation.Validate(SiteName, input, kind, NumFeatures, training);
         return BatchNormKernel.Apply(input, weight, bias, running_mean, running_var, num_batches_tracked, training, Momentum, CumulativeAverage, Epsilon);
     }

@@ -65,12 +65,30 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void BNG0005_user_forward()
+    public void BNG0005_a_site_your_forward_never_calls()
     {
-        const string source = "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { Linear fc1 = Linear(4, 8); Linear fc2 = Linear(8, 2); public override Tensor forward(Tensor x) => x; }";
+        const string source = "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { Linear fc1 = Linear(4, 8); Linear fc2 = Linear(8, 2); public override Tensor forward(Tensor x) => fc2.call(fc1.call(x)); }";
         var d = Single("BNG0005", source);
-        Assert.Equal("forward", TextAt(d, source));
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("'fc1_bn'", d.GetMessage());
+        Assert.Equal("fc1", TextAt(d, source));
+        None("BNG0005", "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { Linear fc1 = Linear(4, 8); Linear fc2 = Linear(8, 2); public override Tensor forward(Tensor x) => fc2.call(fc1_bn.call(fc1.call(x))); }");
         None("BNG0005", Good);
+    }
+
+    [Fact]
+    public void BNG0021_a_site_applied_to_another_layers_output()
+    {
+        const string direct = "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { [BatchNorm] Linear fc1 = Linear(4, 4); [BatchNorm] Linear fc2 = Linear(4, 4); public override Tensor forward(Tensor x) => fc2_bn.call(fc1.call(fc1_bn.call(fc1.call(x)))); }";
+        var d = Single("BNG0021", direct);
+        Assert.Contains("'fc2_bn' is the batch-norm site of 'fc2', but forward applies it to the output of 'fc1'", d.GetMessage());
+
+        const string throughLocal = "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { [BatchNorm(Name = \"bn1\")] Conv2d conv1 = Conv2d(3, 3, 1); [BatchNorm(Name = \"bn2\")] Conv2d conv2 = Conv2d(3, 3, 1); public override Tensor forward(Tensor input) { var y = conv1.call(input); y = bn1.call(y); var z = conv2.call(y); z = bn1.call(z); return bn2.call(z); } }";
+        var local = Single("BNG0021", throughLocal);
+        Assert.Contains("'bn1' is the batch-norm site of 'conv1', but forward applies it to the output of 'conv2'", local.GetMessage());
+        Assert.Equal("bn1.call(z)", TextAt(local, throughLocal));
+
+        None("BNG0021", "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { [BatchNorm(Name = \"bn1\")] Conv2d conv1 = Conv2d(3, 3, 1); public override Tensor forward(Tensor input) { var y = conv1.call(input); y = bn1.call(y); return y; } }");
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace BnGen.Generator.Tests.Emit;
 public sealed class NetworkEmitterTests
 {
     private static NetworkSpec Model(params LayerSpec[] layers) =>
-        new("Demo", "Net", "Net", "Demo.Net.BatchNormalized.g.cs", EquatableArray<ContainingTypeSpec>.Empty, HasUserConstructor: false, layers.ToEquatableArray());
+        new("Demo", "Net", "Net", "Demo.Net.BatchNormalized.g.cs", EquatableArray<ContainingTypeSpec>.Empty, HasUserConstructor: false, HasUserForward: false, layers.ToEquatableArray());
 
     private static LayerSpec Layer(string name, LayerKind kind, SiteOptions? site) =>
         new(name, name, kind, site, site is null ? null : name + "_bn");

@@ -61,6 +61,34 @@ public sealed class IncrementalTests
         Assert.Contains("mid.call(x)", driver.GetRunResult().GeneratedTrees.Single().ToString());
     }
 
+    private const string Block = """
+        using BnGen; using TorchSharp.Modules; using static TorchSharp.torch; using static TorchSharp.torch.nn;
+        namespace Demo;
+        [BatchNormalized]
+        public partial class Block : Module<Tensor, Tensor>
+        {
+            [BatchNorm(Name = "bn1")]
+            private readonly Conv2d conv1 = Conv2d(4, 4, 3, padding: 1, bias: false);
+            private readonly ReLU relu = ReLU();
+            public override Tensor forward(Tensor input) => relu.call(bn1.call(conv1.call(input))) + input;
+        }
+        """;
+
+    [Fact]
+    public void Editing_one_blocks_forward_regenerates_nothing()
+    {
+        var compilation = GeneratorHarness.Compilation(Network, Block);
+        var driver = GeneratorHarness.Driver(trackSteps: true).RunGenerators(compilation);
+        var blockTree = compilation.SyntaxTrees.Last();
+        var edited = compilation.ReplaceSyntaxTree(blockTree, CSharpSyntaxTree.ParseText(Block.Replace("+ input;", "+ input * 2;"), GeneratorHarness.ParseOptions, path: blockTree.FilePath));
+
+        driver = driver.RunGenerators(edited);
+
+        // The block's forward is not part of its model: the parse reruns for its file, the model compares equal.
+        Assert.All(Reasons(driver, TrackingNames.Networks), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        Assert.Equal(2, driver.GetRunResult().GeneratedTrees.Length);
+    }
+
     /// <summary>
     /// The model that drives emission holds plain values only. Parse and Diagnostics carry the diagnostics with their
     /// real source locations on purpose (so #pragma suppresses them); the source output never sees those.

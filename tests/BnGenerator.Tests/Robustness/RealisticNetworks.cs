@@ -63,8 +63,9 @@ internal static class RealisticNetworks
             public override Tensor forward(Tensor input)
             {
                 var identity = input;
-                var output = relu.call(conv1.call(input));
-                return relu.call(conv2.call(output) + identity);
+                var output = relu.call(conv1_bn.call(conv1.call(input)));
+                output = bn2.call(conv2.call(output));
+                return relu.call(output + identity);
             }
         }
         """,

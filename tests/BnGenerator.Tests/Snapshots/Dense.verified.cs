@@ -118,8 +118,9 @@ namespace Demo
 
         /// <summary>
         /// Folds every batch-norm site into the layer before it, in place, for faster inference: each layer's
-        /// weight and bias absorb the site's running statistics and affine parameters, and forward skips the
-        /// sites from then on. Call <c>eval()</c> first. Afterwards the network can no longer be trained, and its
+        /// weight and bias absorb the site's running statistics and affine parameters, and the sites pass their
+        /// input through from then on. Blocks and Sequential stages among the fields are fused too. Call
+        /// <c>eval()</c> first. Afterwards the network can no longer be trained, and its
         /// checkpoints carry the key <c>bngen_fused</c>: they load only into a network that was fused too.
         /// </summary>
         /// <exception cref="global::System.InvalidOperationException">The network is in training mode.</exception>
@@ -136,8 +137,11 @@ namespace Demo
                 throw new global::System.InvalidOperationException("SimpleNetBN.FuseBatchNorm() needs eval mode: call eval() first, since folding uses the running statistics.");
             }
 
+            // Checks the whole module tree (blocks, Sequential stages) before anything changes.
+            var children = global::BnGen.BatchNormFusion.PlanChildren(this);
             global::BnGen.BatchNormFolding.FoldInto(fc1, fc1_bn);
             global::BnGen.BatchNormFolding.FoldInto(fc2, fc2_bn);
+            children.Apply();
             global::BnGen.GeneratedNetworkSupport.MarkFused(this);
             _batchNormFused = true;
         }
