@@ -21,5 +21,9 @@ if (args.Length > 0 && args[0] == "interleaved")
 if (args.Length > 0 && args[0] == "networks")
     return InterleavedNetworks.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
 
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- resnet [rounds]   BnGen's ResNet-18 vs TorchVision's, training and (fused) eval, interleaved
+if (args.Length > 0 && args[0] == "resnet")
+    return InterleavedResNet.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40);
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
