@@ -25,5 +25,9 @@ if (args.Length > 0 && args[0] == "networks")
 if (args.Length > 0 && args[0] == "resnet")
     return InterleavedResNet.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40);
 
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- network-memory mlp|conv generated|handwritten [steps]   RSS of a loop without a dispose scope
+if (args.Length > 2 && args[0] == "network-memory")
+    return NetworkMemoryProbe.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
