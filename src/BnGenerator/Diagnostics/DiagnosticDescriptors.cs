@@ -146,12 +146,18 @@ internal static class DiagnosticDescriptors
         "'{0}' is the batch-norm site of '{1}', but forward applies it to the output of '{2}'; call {0} on the output of {1}, or name the sites so that each follows its own layer",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor PoolingAfterDense = Create(
+        "BNG0022",
+        "Pooling after a dense layer in the generated forward",
+        "'{0}' is {1} pooling, but the generated forward gives it the [N, C] output of '{2}', which it cannot take: the generated forward runs each field once, in declaration order. A network that calls one pooling or activation module several times (as PyTorch's LeNet tutorial does) needs its own forward, or one field per use in running order",
+        DiagnosticSeverity.Error);
+
     /// <summary>Every descriptor, for tests that check IDs are unique and documented.</summary>
     public static readonly DiagnosticDescriptor[] All =
     {
         NotPartial, NotATensorModule, UnsupportedTypeShape, NoBatchNormSite, SiteNeverCalled, SizeMismatch, LinearAfterConv,
         RedundantBias, InvalidOption, ContradictoryOptions, AttributeOnNonLayer, ConstructorMissesInitialize,
         SiteNameClash, ReservedMember, UnsupportedMember, LayersInSeveralDeclarations, PrimaryConstructor,
-        InitializeBeforeLayer, RankMismatch, MomentumLooksLikeOldValueWeight, SiteOnOtherOutput, InternalError,
+        InitializeBeforeLayer, RankMismatch, MomentumLooksLikeOldValueWeight, SiteOnOtherOutput, PoolingAfterDense, InternalError,
     };
 }

@@ -24,6 +24,12 @@ internal enum LayerKind
     /// <summary>TorchSharp.Modules.ConvTranspose3d: a [N, C, D, H, W] site follows it.</summary>
     ConvTranspose3d,
 
+    /// <summary>A 2-d pooling module (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, …): needs [N, C, H, W] (or [C, H, W]); channels pass through.</summary>
+    Pool2d,
+
+    /// <summary>A 3-d pooling module: needs [N, C, D, H, W] (or [C, D, H, W]); channels pass through.</summary>
+    Pool3d,
+
     /// <summary>TorchSharp.Modules.Flatten: turns a conv feature map into dense features.</summary>
     Flatten,
 

@@ -16,10 +16,7 @@ internal static class LayerClassifier
         "Sigmoid", "LogSigmoid", "Tanh", "Tanhshrink", "Softsign", "Softplus", "Softshrink", "Hardshrink",
         "Hardtanh", "Hardswish", "Hardsigmoid", "Threshold", "Softmax", "LogSoftmax", "Softmin",
         "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Identity",
-        "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-        "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-        "LPPool1d", "LPPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+        "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "LPPool1d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
         "LocalResponseNorm", "GroupNorm",
     };
 
@@ -42,6 +39,8 @@ internal static class LayerClassifier
             "ConvTranspose2d" => LayerKind.ConvTranspose2d,
             "ConvTranspose3d" => LayerKind.ConvTranspose3d,
             "Flatten" => LayerKind.Flatten,
+            "MaxPool2d" or "AvgPool2d" or "AdaptiveAvgPool2d" or "AdaptiveMaxPool2d" or "LPPool2d" => LayerKind.Pool2d,
+            "MaxPool3d" or "AvgPool3d" or "AdaptiveAvgPool3d" or "AdaptiveMaxPool3d" => LayerKind.Pool3d,
             _ when ShapePreserving.Contains(type.Name) => LayerKind.ShapePreserving,
             _ => LayerKind.Other,
         };

@@ -61,6 +61,12 @@ internal sealed class ShapeChainChecker
                 if (_flow != Flow.Dense)
                     Produce(Flow.Dense, null, width: null, _producer, producerSite: null);
                 break;
+            case LayerKind.Pool2d:
+            case LayerKind.Pool3d:
+                // Pooling keeps channels; on the [N, C] output of a Linear layer it cannot run at all.
+                if (_flow == Flow.Dense)
+                    _diagnostics.Add(DiagnosticDescriptors.PoolingAfterDense, location, field, kind == LayerKind.Pool2d ? "2-d" : "3-d", _producer ?? "?");
+                break;
             case LayerKind.ShapePreserving:
                 break;
             default:

@@ -204,6 +204,39 @@ public sealed class PortingMistakeTests
     }
 
     [Fact]
+    public void PyTorchs_LeNet_tutorial_ported_field_by_field_is_BNG0022_not_a_run_time_shape_error()
+    {
+        // The tutorial declares one pool and calls it twice; field by field its chain ends in pool after fc3.
+        var d = Refused("BNG0022", "pool", """
+            [BatchNormalized] public partial class Net : Module<Tensor, Tensor>
+            {
+                Conv2d conv1 = Conv2d(3, 6, 5); Conv2d conv2 = Conv2d(6, 16, 5); Flatten flatten = Flatten();
+                Linear fc1 = Linear(16 * 5 * 5, 120); Linear fc2 = Linear(120, 84); Linear fc3 = Linear(84, 10);
+                ReLU relu = ReLU(); MaxPool2d pool = MaxPool2d(2, 2);
+            }
+            """);
+        Assert.Contains("'fc3'", d.GetMessage());
+        Assert.Contains("its own forward", d.GetMessage());
+        // The same layers with a forward of their own are fine.
+        Compiles("""
+            [BatchNormalized] public partial class Net : Module<Tensor, Tensor>
+            {
+                Conv2d conv1 = Conv2d(3, 6, 5); Conv2d conv2 = Conv2d(6, 16, 5); Flatten flatten = Flatten();
+                Linear fc1 = Linear(16 * 5 * 5, 120); Linear fc2 = Linear(120, 84); Linear fc3 = Linear(84, 10);
+                ReLU relu = ReLU(); MaxPool2d pool = MaxPool2d(2, 2);
+                public override Tensor forward(Tensor x)
+                {
+                    x = pool.call(relu.call(conv1_bn.call(conv1.call(x))));
+                    x = pool.call(relu.call(conv2_bn.call(conv2.call(x))));
+                    x = relu.call(fc1_bn.call(fc1.call(flatten.call(x))));
+                    x = relu.call(fc2_bn.call(fc2.call(x)));
+                    return fc3.call(x);
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public void A_transposed_convolution_after_one_of_another_rank_is_BNG0019()
     {
         var d = Refused("BNG0019", "up", "[BatchNormalized] public partial class Net : Module<Tensor, Tensor> { ConvTranspose2d up2 = ConvTranspose2d(8, 8, 2); ConvTranspose1d up = ConvTranspose1d(8, 4, 2); Conv1d head = Conv1d(4, 1, 1); }");
