@@ -4,6 +4,7 @@ using System.IO;
 using BnGen.Sample.Mnist;
 using BnGen.Sample.Mnist.Data;
 using BnGen.Sample.Mnist.Models;
+using BnGen.Sample.Mnist.Output;
 using BnGen.Sample.Mnist.Training;
 
 var data = new Option<string>("--data") { Description = "Folder with the IDX files (plain or TorchVision layout); fetched data is cached here.", DefaultValueFactory = _ => "data" };
@@ -26,31 +27,28 @@ RequirePositive(epochs, "--epochs");
 RequirePositive(threads, "--threads");
 batchSize.Validators.Add(result =>
 {
-    if (result.GetValueOrDefault<int>() < 2)
+    if (TryValue(result, out int value) && value < 2)
         result.AddError("--batch-size must be at least 2: batch normalization needs more than one value per channel.");
 });
 learningRate.Validators.Add(result =>
 {
-    double value = result.GetValueOrDefault<double>();
-    if (!(value > 0) || double.IsInfinity(value))
+    if (TryValue(result, out double value) && (!(value > 0) || double.IsInfinity(value)))
         result.AddError("--lr must be a positive number.");
 });
 momentum.Validators.Add(result =>
 {
-    double value = result.GetValueOrDefault<double>();
-    if (!(value >= 0 && value < 1))
+    if (TryValue(result, out double value) && !(value >= 0 && value < 1))
         result.AddError("--momentum must be in [0, 1).");
 });
 testSize.Validators.Add(result =>
 {
-    int value = result.GetValueOrDefault<int>();
-    if (value < 1 || value > 9999)
-        result.AddError("--test-size must be between 1 and 9999.");
+    // The offline digits are 10,000: at least 2 must stay for training, since batch norm needs a batch of 2.
+    if (TryValue(result, out int value) && (value < 1 || value > 9998))
+        result.AddError("--test-size must be between 1 and 9998 (of the 10,000 offline digits, at least 2 must be left to train on).");
 });
 timeout.Validators.Add(result =>
 {
-    double value = result.GetValueOrDefault<double>();
-    if (!(value > 0))
+    if (TryValue(result, out double value) && !(value > 0))
         result.AddError("--download-timeout must be a positive number of seconds.");
 });
 
@@ -73,6 +71,8 @@ root.SetAction(parse =>
         parse.GetValue(plain) || Console.IsOutputRedirected);
     try
     {
+        // Everything the run will need is checked before the first step: a bad --out found after training loses the run.
+        OutputFolderCheck.ThrowIfUnwritable(settings.OutputFolder);
         var summary = Experiment.Run(settings, Console.WriteLine);
         Experiment.PrintTable(summary, settings.OutputFolder);
         return 0;
@@ -89,6 +89,22 @@ return root.Parse(args).Invoke();
 static void RequirePositive(Option<int> option, string name) =>
     option.Validators.Add(result =>
     {
-        if (result.GetValueOrDefault<int>() < 1)
+        if (TryValue(result, out int value) && value < 1)
             result.AddError($"{name} must be at least 1.");
     });
+
+// A value that does not parse ("--epochs abc", "--lr inf") is already a parse error that the parser reports;
+// asking for it again would throw instead of letting that error through.
+static bool TryValue<T>(System.CommandLine.Parsing.OptionResult result, out T value)
+{
+    try
+    {
+        value = result.GetValueOrDefault<T>()!;
+        return true;
+    }
+    catch (InvalidOperationException)
+    {
+        value = default!;
+        return false;
+    }
+}

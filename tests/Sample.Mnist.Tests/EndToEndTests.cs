@@ -106,6 +106,44 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains(message, output);
     }
 
+    [Theory]
+    [InlineData("--epochs abc", "'abc'")]
+    [InlineData("--batch-size abc", "'abc'")]
+    [InlineData("--lr abc", "'abc'")]
+    [InlineData("--lr inf", "'inf'")]
+    [InlineData("--epochs 1.5", "'1.5'")]
+    [InlineData("--epochs 99999999999", "'99999999999'")]
+    [InlineData("--test-size 9999", "at least 2 must be left to train on")]
+    public void Values_that_do_not_parse_are_a_message_not_a_stack_trace(string arguments, string message)
+    {
+        var (exitCode, output) = RunCli(arguments);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(message, output);
+        Assert.DoesNotContain("Unhandled exception", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("file/inside")]
+    [InlineData("/proc/bngen-out")]
+    public void An_output_folder_that_cannot_be_written_is_refused_before_any_training(string outFolder)
+    {
+        string data = Path.Combine(_folder.Path, "data");
+        SyntheticMnist.WriteFolder(data, train: 40, test: 10);
+        File.WriteAllText(Path.Combine(_folder.Path, "file"), "the user's own file");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{outFolder}\" --epochs 50");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--out", output);
+        Assert.DoesNotContain("epoch", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("the user's own file", File.ReadAllText(Path.Combine(_folder.Path, "file")));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"refused after {clock.Elapsed}");
+    }
+
     [Fact]
     public void Help_lists_the_options()
     {
