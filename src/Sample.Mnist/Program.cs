@@ -73,6 +73,10 @@ root.SetAction(parse =>
     {
         // Everything the run will need is checked before the first step: a bad --out found after training loses the run.
         OutputFolderCheck.ThrowIfUnwritable(settings.OutputFolder);
+        // The default data folder is created to cache what is fetched; a folder named on the command line that does
+        // not exist is more likely a typo than a request for a new cache.
+        if (parse.GetResult(data) is { Implicit: false } && !Directory.Exists(settings.DataFolder))
+            throw new DataUnavailableException($"--data '{Path.GetFullPath(settings.DataFolder)}' does not exist. Create it (fetched data is cached there), or fix the path.");
         var summary = Experiment.Run(settings, Console.WriteLine);
         Experiment.PrintTable(summary, settings.OutputFolder);
         return 0;

@@ -145,6 +145,37 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void An_incomplete_set_of_the_users_IDX_files_is_refused_and_left_untouched()
+    {
+        string data = Path.Combine(_folder.Path, "data");
+        SyntheticMnist.WriteFolder(data, train: 40, test: 10);
+        File.Delete(Path.Combine(data, IdxFileSet.TestLabelsName));
+        var before = Directory.GetFiles(data).ToDictionary(f => f, File.ReadAllBytes);
+
+        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1 --download-timeout 1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("not all four IDX files", output);
+        Assert.Contains(IdxFileSet.TrainImagesName, output);
+        Assert.Equal(before.Keys.Order(), Directory.GetFiles(data).Order());
+        foreach (var (file, bytes) in before)
+            Assert.Equal(bytes, File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public void A_data_folder_named_on_the_command_line_that_does_not_exist_is_not_created()
+    {
+        string missing = Path.Combine(_folder.Path, "no-such-folder");
+
+        var (exitCode, output) = RunCli($"--data \"{missing}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("does not exist", output);
+        Assert.Contains(missing, output);
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
     public void Help_lists_the_options()
     {
         var (exitCode, output) = RunCli("--help");

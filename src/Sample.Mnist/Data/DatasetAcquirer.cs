@@ -48,8 +48,21 @@ public sealed class DatasetAcquirer
             return found;
         }
 
-        Directory.CreateDirectory(root);
         string target = kind == DatasetKind.Mnist ? root : Path.Combine(root, "fashion-mnist");
+        // Fetching writes the four files into target: never over an incomplete set the user put there.
+        foreach (string folder in IdxFileSet.CandidateFolders(root, kind))
+        {
+            var present = IdxFileSet.PartialSet(folder);
+            if (present.Count > 0)
+            {
+                throw new DataUnavailableException(
+                    $"{Path.GetFullPath(folder)} holds {string.Join(", ", present.Select(Path.GetFileName))} but not all four IDX files "
+                    + $"({IdxFileSet.TrainImagesName}, {IdxFileSet.TrainLabelsName}, {IdxFileSet.TestImagesName}, {IdxFileSet.TestLabelsName}, plain or .gz). "
+                    + "Nothing was fetched, so none of your files is overwritten: add the missing files, or point --data at another folder.");
+            }
+        }
+
+        Directory.CreateDirectory(root);
         var failures = new List<string>();
         foreach (string mirror in Mirrors[kind])
         {

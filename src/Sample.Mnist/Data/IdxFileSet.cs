@@ -44,6 +44,17 @@ public sealed record IdxFileSet(string TrainImages, string TrainLabels, string T
         return null;
     }
 
+    /// <summary>
+    /// The IDX files already in <paramref name="folder"/> when it holds some of the four but not all: the user's own
+    /// incomplete set, which fetching must not overwrite.
+    /// </summary>
+    public static IReadOnlyList<string> PartialSet(string folder)
+    {
+        var present = new[] { TrainImagesName, TrainLabelsName, TestImagesName, TestLabelsName }
+            .Select(name => Resolve(folder, name)).Where(f => f is not null).Select(f => f!).ToList();
+        return present.Count is > 0 and < 4 ? present : System.Array.Empty<string>();
+    }
+
     private static string? Resolve(string folder, string name)
     {
         string raw = Path.Combine(folder, name);
