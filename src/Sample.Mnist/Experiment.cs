@@ -39,12 +39,13 @@ public static class Experiment
             (progress as IDisposable)?.Dispose();
         }
 
-        Directory.CreateDirectory(settings.OutputFolder);
-        int stepsPerEpoch = settings.Training.StepsPerEpoch(data.Train.Count);
-        Plots.TrainingLoss(Path.Combine(settings.OutputFolder, "training-loss.png"), plain, normalized);
-        Plots.ActivationDistribution(Path.Combine(settings.OutputFolder, "activation-distribution.png"), plain, normalized, pair.FirstLayer);
-        MetricsCsv.Write(Path.Combine(settings.OutputFolder, "metrics.csv"), stepsPerEpoch, plain, normalized);
+        foreach (var history in new[] { plain, normalized })
+        {
+            if (history.DivergedAtStep is { } step)
+                log($"warning: {history.Model} diverged: its training loss is not a finite number from step {step} on (try a smaller --lr). Its losses are NaN in metrics.csv and null in summary.json.");
+        }
 
+        int stepsPerEpoch = settings.Training.StepsPerEpoch(data.Train.Count);
         var summary = new RunSummary(
             settings.Dataset == DatasetKind.Mnist ? "mnist" : "fashion-mnist",
             data.Source,
@@ -59,7 +60,25 @@ public static class Experiment
                 ModelSummary.From(plain, CountParameters(pair.Plain)),
                 ModelSummary.From(normalized, CountParameters(pair.Normalized)),
             });
-        summary.Write(Path.Combine(settings.OutputFolder, "summary.json"));
+
+        // Every output is written into a staging folder first and moved into place only when all are written:
+        // a failure leaves the output folder as it was, never half a run.
+        var staging = Directory.CreateTempSubdirectory("bngen-mnist-out-");
+        try
+        {
+            Plots.TrainingLoss(Path.Combine(staging.FullName, "training-loss.png"), plain, normalized);
+            Plots.ActivationDistribution(Path.Combine(staging.FullName, "activation-distribution.png"), plain, normalized, pair.FirstLayer);
+            MetricsCsv.Write(Path.Combine(staging.FullName, "metrics.csv"), stepsPerEpoch, plain, normalized);
+            summary.Write(Path.Combine(staging.FullName, "summary.json"));
+            Directory.CreateDirectory(settings.OutputFolder);
+            foreach (var file in staging.GetFiles())
+                file.MoveTo(Path.Combine(settings.OutputFolder, file.Name), overwrite: true);
+        }
+        finally
+        {
+            staging.Delete(recursive: true);
+        }
+
         return summary;
     }
 
@@ -70,11 +89,11 @@ public static class Experiment
         {
             table.AddRow(
                 result.Model,
-                result.FinalTrainLoss.ToString("F4", CultureInfo.InvariantCulture),
-                result.TestAccuracy.ToString("P2", CultureInfo.InvariantCulture),
+                result.FinalTrainLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? $"diverged (step {result.DivergedAtStep})",
+                result.TestAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "n/a",
                 result.StepsToRunningLossBelow05?.ToString(CultureInfo.InvariantCulture) ?? "never",
                 result.StepsToRunningLossBelow03?.ToString(CultureInfo.InvariantCulture) ?? "never",
-                result.SecondsPerEpoch.ToString("F2", CultureInfo.InvariantCulture));
+                result.SecondsPerEpoch?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a");
         }
 
         AnsiConsole.Write(table);

@@ -176,6 +176,27 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_diverging_run_says_which_model_and_step_and_leaves_complete_valid_outputs()
+    {
+        string data = Path.Combine(_folder.Path, "data");
+        SyntheticMnist.WriteFolder(data, train: 64, test: 16);
+        string output = Path.Combine(_folder.Path, "out");
+
+        var (exitCode, text) = RunCli($"--data \"{data}\" --out \"{output}\" --epochs 2 --batch-size 16 --lr 1e30 --plain");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("diverged", text);
+        Assert.Contains("SimpleNet", text);
+        Assert.Matches("from step [0-9]+ on", text);
+        foreach (string file in new[] { "summary.json", "metrics.csv", "training-loss.png", "activation-distribution.png" })
+            Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        var diverged = json.RootElement.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("diverged_at_step").ValueKind == System.Text.Json.JsonValueKind.Number).ToList();
+        Assert.NotEmpty(diverged);
+        Assert.All(diverged, r => Assert.Equal(System.Text.Json.JsonValueKind.Null, r.GetProperty("final_train_loss").ValueKind));
+    }
+
+    [Fact]
     public void Help_lists_the_options()
     {
         var (exitCode, output) = RunCli("--help");

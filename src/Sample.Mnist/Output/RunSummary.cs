@@ -28,22 +28,26 @@ public sealed record RunSummary(
     public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
 }
 
-/// <summary>One model's results.</summary>
+/// <summary>One model's results. Numbers that are not finite (a diverged run) are null: JSON has no NaN.</summary>
 public sealed record ModelSummary(
     string Model,
-    double FinalTrainLoss,
-    double TestAccuracy,
+    double? FinalTrainLoss,
+    double? TestAccuracy,
     [property: JsonPropertyName("steps_to_running_loss_below_0_5")] int? StepsToRunningLossBelow05,
     [property: JsonPropertyName("steps_to_running_loss_below_0_3")] int? StepsToRunningLossBelow03,
-    double SecondsPerEpoch,
-    long Parameters)
+    double? SecondsPerEpoch,
+    long Parameters,
+    int? DivergedAtStep)
 {
     public static ModelSummary From(TrainingHistory history, long parameters) => new(
         history.Model,
-        history.FinalTrainLoss,
-        history.FinalTestAccuracy,
+        Finite(history.FinalTrainLoss),
+        Finite(history.FinalTestAccuracy),
         history.StepsToRunningLossBelow(0.5),
         history.StepsToRunningLossBelow(0.3),
-        history.MeanSecondsPerEpoch,
-        parameters);
+        Finite(history.MeanSecondsPerEpoch),
+        parameters,
+        history.DivergedAtStep);
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

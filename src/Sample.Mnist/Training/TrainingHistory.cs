@@ -54,6 +54,16 @@ public sealed class TrainingHistory
         return null;
     }
 
+    /// <summary>The first step (1-based) whose training loss is not a finite number, or null: the network diverged there.</summary>
+    public int? DivergedAtStep
+    {
+        get
+        {
+            int index = StepLosses.FindIndex(loss => !double.IsFinite(loss));
+            return index < 0 ? null : index + 1;
+        }
+    }
+
     public double FinalTestAccuracy => EpochTestAccuracy.Count == 0 ? double.NaN : EpochTestAccuracy[^1];
 
     public double FinalTrainLoss => EpochTrainLoss.Count == 0 ? double.NaN : EpochTrainLoss[^1];
