@@ -1,0 +1,12 @@
+namespace BnGen.Build;
+
+/// <summary>What <see cref="ElfVersionNeeds.MarkWeak"/> found and did.</summary>
+public enum WeakMarkResult
+{
+    /// <summary>The flag was set; the bytes changed.</summary>
+    Marked,
+    /// <summary>The version need was already weak; nothing changed.</summary>
+    AlreadyWeak,
+    /// <summary>The file does not need that version of that library; nothing changed.</summary>
+    NotRequired,
+}
