@@ -52,8 +52,8 @@ public static class InterleavedComparison
                 }
             }
 
-            double siteMedian = Median(siteTimes);
-            double moduleMedian = Median(moduleTimes);
+            double siteMedian = Median.Of(siteTimes);
+            double moduleMedian = Median.Of(moduleTimes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{string.Join(", ", shape)}] forward+backward, {rounds} interleaved rounds: module median {moduleMedian:F1} us, site median {siteMedian:F1} us, ratio {siteMedian / moduleMedian:F3}"));
         }
@@ -70,11 +70,5 @@ public static class InterleavedComparison
         }
 
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

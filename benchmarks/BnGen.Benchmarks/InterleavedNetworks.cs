@@ -88,15 +88,9 @@ public static class InterleavedNetworks
             }
         }
 
-        double g = Median(generatedTimes);
-        double h = Median(handWrittenTimes);
+        double g = Median.Of(generatedTimes);
+        double h = Median.Of(handWrittenTimes);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{network,-4} {mode,-5} caller scope {(callerScope ? "yes" : "no "),-3}  {rounds} rounds: hand-written median {h,9:F1} us, generated median {g,9:F1} us, ratio {g / h:F3}"));
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

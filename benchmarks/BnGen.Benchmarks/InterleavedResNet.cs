@@ -105,15 +105,9 @@ public static class InterleavedResNet
             }
         }
 
-        double t = Median(theirs);
-        double o = Median(ours);
+        double t = Median.Of(theirs);
+        double o = Median.Of(ours);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"resnet18 {what,-38} {rounds} rounds: {baseline} median {t,10:F1} us, BnGen median {o,10:F1} us, ratio {o / t:F3}"));
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

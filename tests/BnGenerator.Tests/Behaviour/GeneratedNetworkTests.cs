@@ -73,36 +73,11 @@ public sealed class GeneratedNetworkTests
     {
         using var scope = NewDisposeScope();
         var (generated, handWritten) = Pair(kind, dtype);
-        var optimizerA = optim.SGD(generated.parameters(), 0.05, momentum: 0.9);
-        var optimizerB = optim.SGD(handWritten.parameters(), 0.05, momentum: 0.9);
         var generator = new torch.Generator(42);
-        generated.train();
-        handWritten.train();
-
-        for (int step = 0; step < 4; step++)
-        {
-            var images = randn(new long[] { 16, 1, 28, 28 }, dtype: dtype, generator: generator);
-            var labels = randint(0, 10, new long[] { 16 }, generator: generator);
-
-            optimizerA.zero_grad();
-            optimizerB.zero_grad();
-            var outA = generated.forward(images);
-            var outB = handWritten.forward(images);
-            TensorAssert.Identical(outB, outA, $"step {step} output");
-            nn.functional.cross_entropy(outA, labels).backward();
-            nn.functional.cross_entropy(outB, labels).backward();
-
-            var gradsB = handWritten.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
-            foreach (var (name, parameter) in generated.named_parameters())
-                TensorAssert.Identical(gradsB[name], parameter.grad!, $"step {step} gradient of {name}");
-
-            optimizerA.step();
-            optimizerB.step();
-        }
-
-        var stateB = handWritten.state_dict();
-        foreach (var (name, value) in generated.state_dict())
-            TensorAssert.Identical(stateB[name], value, $"after training: {name}");
+        LockstepTraining.AssertIdentical(generated, handWritten, steps: 4,
+            _ => (randn(new long[] { 16, 1, 28, 28 }, dtype: dtype, generator: generator), randint(0, 10, new long[] { 16 }, generator: generator)),
+            (output, labels) => nn.functional.cross_entropy(output, labels),
+            learningRate: 0.05, momentum: 0.9);
 
         generated.eval();
         handWritten.eval();

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BnGen.Generator.Tests.Infrastructure;
 using BnGen.Generator.Tests.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,33 +46,11 @@ public sealed class ResNet18Tests
         ours.to(dtype);
         reference.to(dtype);
         reference.load_state_dict(ours.state_dict());
-        var ourOptimizer = optim.SGD(ours.parameters(), 0.01, momentum: 0.9);
-        var referenceOptimizer = optim.SGD(reference.parameters(), 0.01, momentum: 0.9);
         var data = new torch.Generator(5);
-
-        ours.train();
-        reference.train();
-        for (int step = 0; step < 3; step++)
-        {
-            var images = randn(new long[] { 4, 3, 64, 64 }, dtype: dtype, generator: data);
-            var labels = randint(0, 1000, new long[] { 4 }, generator: data);
-            var a = ours.forward(images);
-            var b = reference.forward(images);
-            TensorAssert.Identical(b, a, $"training output, step {step}");
-            nn.functional.cross_entropy(a, labels).backward();
-            nn.functional.cross_entropy(b, labels).backward();
-            var ourParameters = ours.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-            foreach (var (name, parameter) in reference.named_parameters())
-                TensorAssert.Identical(parameter.grad!, ourParameters[name].grad!, $"gradient of {name}, step {step}");
-            ourOptimizer.step();
-            referenceOptimizer.step();
-            ourOptimizer.zero_grad();
-            referenceOptimizer.zero_grad();
-        }
-
-        var state = ours.state_dict();
-        foreach (var (name, value) in reference.state_dict())
-            TensorAssert.Identical(value, state[name], name);
+        LockstepTraining.AssertIdentical(ours, reference, steps: 3,
+            _ => (randn(new long[] { 4, 3, 64, 64 }, dtype: dtype, generator: data), randint(0, 1000, new long[] { 4 }, generator: data)),
+            (output, labels) => nn.functional.cross_entropy(output, labels),
+            learningRate: 0.01, momentum: 0.9);
 
         ours.eval();
         reference.eval();

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using BnGen.Generator.Tests.Infrastructure;
 using BnGen.Generator.Tests.Networks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -32,33 +33,11 @@ public sealed class TransposedConvolutionTests
         var (missing, unexpected) = handWritten.load_state_dict(generated.state_dict());
         Assert.Empty(missing);
         Assert.Empty(unexpected);
-        var generatedOptimizer = optim.SGD(generated.parameters(), 0.05);
-        var handWrittenOptimizer = optim.SGD(handWritten.parameters(), 0.05);
         var noise = new torch.Generator(11);
-
-        generated.train();
-        handWritten.train();
-        for (int step = 0; step < 3; step++)
-        {
-            var z = randn(new long[] { 8, 16 }, dtype: dtype, generator: noise);
-            var target = rand(new long[] { 8, 1, 16, 16 }, dtype: dtype, generator: noise) * 2 - 1;
-            var a = generated.forward(z);
-            var b = handWritten.forward(z);
-            TensorAssert.Identical(b, a, $"training output, step {step}");
-            nn.functional.mse_loss(a, target).backward();
-            nn.functional.mse_loss(b, target).backward();
-            var generatedParameters = generated.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-            foreach (var (name, parameter) in handWritten.named_parameters())
-                TensorAssert.Identical(parameter.grad!, generatedParameters[name].grad!, $"gradient of {name}, step {step}");
-            generatedOptimizer.step();
-            handWrittenOptimizer.step();
-            generatedOptimizer.zero_grad();
-            handWrittenOptimizer.zero_grad();
-        }
-
-        var state = generated.state_dict();
-        foreach (var (name, value) in handWritten.state_dict())
-            TensorAssert.Identical(value, state[name], name);
+        LockstepTraining.AssertIdentical(generated, handWritten, steps: 3,
+            _ => (randn(new long[] { 8, 16 }, dtype: dtype, generator: noise), rand(new long[] { 8, 1, 16, 16 }, dtype: dtype, generator: noise) * 2 - 1),
+            (output, target) => nn.functional.mse_loss(output, target),
+            learningRate: 0.05);
 
         generated.eval();
         handWritten.eval();
