@@ -10,8 +10,9 @@ using BnGen.Sample.Mnist.Training;
 var data = new Option<string>("--data") { Description = "Folder with the IDX files (plain or TorchVision layout); fetched data is cached here.", DefaultValueFactory = _ => "data" };
 var dataset = new Option<string>("--dataset") { Description = "mnist, or fashion-mnist (60,000/10,000 images).", DefaultValueFactory = _ => "mnist" };
 dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist");
-var model = new Option<string>("--model") { Description = "mlp: SimpleNet vs SimpleNetBN (784-64-128-10); conv: two Conv2d + pooling + two Linear.", DefaultValueFactory = _ => "mlp" };
-model.AcceptOnlyFromAmong("mlp", "conv");
+var model = new Option<string>("--model") { Description = "mlp: SimpleNet vs SimpleNetBN (784-64-128-10); conv: two Conv2d + pooling + two Linear; paper: Ioffe & Szegedy (2015) section 4.1, 3x100 sigmoid units, batch 60.", DefaultValueFactory = _ => "mlp" };
+model.AcceptOnlyFromAmong("mlp", "conv", "paper");
+var steps = new Option<int>("--steps") { Description = $"Training steps of --model paper (the paper ran 50,000).", DefaultValueFactory = _ => PaperExperiment.DefaultSteps };
 var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => 10 };
 var batchSize = new Option<int>("--batch-size") { Description = "Images per training step (at least 2: batch norm needs a batch).", DefaultValueFactory = _ => 64 };
 var learningRate = new Option<double>("--lr") { Description = "SGD learning rate.", DefaultValueFactory = _ => 0.1 };
@@ -26,6 +27,7 @@ var timeout = new Option<double>("--download-timeout") { Description = "Seconds 
 var plain = new Option<bool>("--plain") { Description = "Plain progress lines even in a terminal." };
 
 RequirePositive(epochs, "--epochs");
+RequirePositive(steps, "--steps");
 RequirePositive(threads, "--threads");
 batchSize.Validators.Add(result =>
 {
@@ -56,15 +58,21 @@ timeout.Validators.Add(result =>
 
 var root = new RootCommand("Trains a plain network and the same network with BnGen batch normalization side by side on MNIST, and plots what batch norm does.")
 {
-    data, dataset, model, epochs, batchSize, learningRate, momentum, seed, threads, output, testSize, timeout, plain,
+    data, dataset, model, epochs, batchSize, learningRate, momentum, seed, threads, output, testSize, timeout, plain, steps,
 };
+
+root.Validators.Add(result =>
+{
+    if (result.GetResult(steps) is { Implicit: false } && result.GetValue(model) != "paper")
+        result.AddError("--steps applies to --model paper; the mlp and conv pairs train for --epochs.");
+});
 
 root.SetAction(parse =>
 {
     var settings = new ExperimentSettings(
         parse.GetValue(data)!,
         parse.GetValue(dataset) == "fashion-mnist" ? DatasetKind.FashionMnist : DatasetKind.Mnist,
-        parse.GetValue(model) == "conv" ? ModelKind.Conv : ModelKind.Mlp,
+        parse.GetValue(model) switch { "conv" => ModelKind.Conv, "paper" => ModelKind.Paper, _ => ModelKind.Mlp },
         new TrainingOptions(parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(learningRate), parse.GetValue(momentum), parse.GetValue(seed)),
         parse.GetValue(threads),
         parse.GetValue(output)!,
@@ -79,6 +87,12 @@ root.SetAction(parse =>
         // not exist is more likely a typo than a request for a new cache.
         if (parse.GetResult(data) is { Implicit: false } && !Directory.Exists(settings.DataFolder))
             throw new DataUnavailableException($"--data '{Path.GetFullPath(settings.DataFolder)}' does not exist. Create it (fetched data is cached there), or fix the path.");
+        if (settings.Model == ModelKind.Paper)
+        {
+            PaperExperiment.Run(settings, parse.GetValue(steps), Console.WriteLine);
+            return 0;
+        }
+
         var summary = Experiment.Run(settings, Console.WriteLine);
         Experiment.PrintTable(summary, settings.OutputFolder);
         return 0;

@@ -197,6 +197,37 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void The_papers_experiment_writes_its_two_figures_and_their_numbers()
+    {
+        string data = Path.Combine(_folder.Path, "data");
+        SyntheticMnist.WriteFolder(data, train: 120, test: 30);
+        string output = Path.Combine(_folder.Path, "out");
+
+        var (exitCode, text) = RunCli($"--model paper --steps 40 --data \"{data}\" --out \"{output}\" --plain");
+
+        Assert.True(exitCode == 0, text);
+        foreach (string file in new[] { "paper-accuracy.png", "paper-sigmoid-input.png", "paper-metrics.csv", "paper-summary.json" })
+            Assert.True(new FileInfo(Path.Combine(output, file)).Length > 0, $"{file} missing or empty");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "paper-summary.json")));
+        Assert.Equal(40, json.RootElement.GetProperty("steps").GetInt32());
+        Assert.Equal(60, json.RootElement.GetProperty("batch_size").GetInt32());
+        Assert.Equal(new[] { "PaperNet", "PaperNetBN" }, json.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("model").GetString()));
+        // Header plus the sampled points (step 0, then up to 40 more) for each of the two networks.
+        var rows = File.ReadAllLines(Path.Combine(output, "paper-metrics.csv"));
+        Assert.Equal("model,step,test_accuracy,sigmoid_input_p15,sigmoid_input_p50,sigmoid_input_p85", rows[0]);
+        Assert.Equal(2 * 41, rows.Length - 1);
+    }
+
+    [Fact]
+    public void Steps_apply_to_the_papers_experiment_only()
+    {
+        var (exitCode, output) = RunCli("--steps 100");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--steps applies to --model paper", output);
+    }
+
+    [Fact]
     public void Help_lists_the_options()
     {
         var (exitCode, output) = RunCli("--help");

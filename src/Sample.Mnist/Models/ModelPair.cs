@@ -11,6 +11,9 @@ public enum ModelKind
 
     /// <summary>ConvNet vs ConvNetBN.</summary>
     Conv,
+
+    /// <summary>PaperNet vs PaperNetBN: Ioffe &amp; Szegedy (2015), section 4.1 (run by <see cref="PaperExperiment"/>).</summary>
+    Paper,
 }
 
 /// <summary>A network without and with batch norm, starting from the same Linear/Conv weights.</summary>
@@ -47,6 +50,8 @@ public sealed class ModelPair : IDisposable
     public static ModelPair Create(ModelKind kind)
     {
         ModelPair pair;
+        if (kind == ModelKind.Paper)
+            throw new ArgumentException("The paper's pair runs in PaperExperiment, step by step.", nameof(kind));
         if (kind == ModelKind.Mlp)
         {
             var plain = new SimpleNet();
