@@ -13,9 +13,9 @@ internal static class NetworkEmitter
     private const string Support = RuntimeContract.Support;
     private const string FusedFlag = GeneratedMemberNames.FusedFlag;
 
-    // The parameter, local and local function of the generated forward, the only generated member whose own names
-    // could hide a layer field: a layer of the same name is written this.name there and everywhere else.
-    private static readonly HashSet<string> LocalNames = new() { "input", "x", "Advance" };
+    // Names the generated members declare where they also use layer fields (forward's parameter, local and local
+    // function; FuseBatchNorm's plan): a layer of the same name is written this.name, there and everywhere else.
+    private static readonly HashSet<string> LocalNames = new() { "input", "x", "Advance", "children" };
 
     public static string Emit(NetworkSpec network, string generatorVersion)
     {

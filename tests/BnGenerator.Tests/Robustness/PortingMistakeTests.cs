@@ -85,6 +85,8 @@ public sealed class PortingMistakeTests
     [InlineData("@event")]
     [InlineData("skip")]
     [InlineData("source")]
+    [InlineData("children")]
+    [InlineData("Advance")]
     public void Layers_named_like_generated_locals_or_keywords_compile(string name)
     {
         var result = Compiles($"[BatchNormalized] public partial class Net : Module<Tensor, Tensor> {{ Linear {name} = Linear(4, 8); ReLU relu = ReLU(); Linear fc2 = Linear(8, 2); }}");
