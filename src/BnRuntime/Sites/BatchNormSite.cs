@@ -174,10 +174,46 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
         base.train(train);
     }
 
+    /// <summary>
+    /// Combines this site's training statistics with other replicas' (see <see cref="IBatchStatisticsReducer"/>);
+    /// null, the default, normalizes with this process's batch alone through ATen's kernel. Eval mode never uses it.
+    /// </summary>
+    /// <remarks>Set by converters such as <c>BnGen.Mpi</c>'s <c>SyncBatchNorm.Convert</c>; a folded site refuses one.</remarks>
+    /// <exception cref="InvalidOperationException">The site is folded.</exception>
+    public IBatchStatisticsReducer? StatisticsReducer
+    {
+        get => statisticsReducer;
+        set
+        {
+            if (value is not null && IsFolded)
+                throw new InvalidOperationException($"Batch-norm site '{SiteName}' is folded into its layer for inference; it has no batch statistics to synchronize.");
+            statisticsReducer = value;
+            replicaFailure = null;
+        }
+    }
+
+    private IBatchStatisticsReducer? statisticsReducer;
+    private Exception? replicaFailure;
+
+    /// <summary>
+    /// Records a reducer failure met in backward (where an exception cannot travel back through libtorch), so that
+    /// this site's next forward throws it.
+    /// </summary>
+    internal void RecordReplicaFailure(Exception failure) => replicaFailure ??= failure;
+
     private Tensor Normalize(Tensor input, BatchNormInputKind kind)
     {
         if (IsFolded)
             return input.alias();
+        if (replicaFailure is not null)
+            throw new InvalidOperationException($"Batch-norm site '{SiteName}': combining gradients across replicas failed in the last backward: {replicaFailure.Message}", replicaFailure);
+        if (training && statisticsReducer is not null)
+        {
+            // The batch-of-one rule applies to the global batch: the reducer's count decides it.
+            BatchNormInputValidation.Validate(SiteName, input, kind, NumFeatures, training: false);
+            return CrossReplicaBatchNorm.Apply(this, statisticsReducer, input, weight, bias, running_mean, running_var, num_batches_tracked, Momentum, CumulativeAverage, Epsilon);
+        }
+
         BatchNormInputValidation.Validate(SiteName, input, kind, NumFeatures, training);
         return BatchNormKernel.Apply(input, weight, bias, running_mean, running_var, num_batches_tracked, training, Momentum, CumulativeAverage, Epsilon);
     }

@@ -1,0 +1,84 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BnGen;
+
+/// <summary>
+/// A site's training forward when its statistics are combined across replicas: the same decisions as
+/// <see cref="BatchNormKernel"/> (counter, momentum or cumulative factor, unbiased running variance), with the
+/// global count, mean and variance in place of the slice's.
+/// </summary>
+internal static class CrossReplicaBatchNorm
+{
+    private static readonly Scalar One = 1L;
+
+    public static Tensor Apply(
+        BatchNormSite site,
+        IBatchStatisticsReducer reducer,
+        Tensor input,
+        Tensor? weight,
+        Tensor? bias,
+        Tensor? runningMean,
+        Tensor? runningVar,
+        Tensor? numBatchesTracked,
+        double momentum,
+        bool cumulativeAverage,
+        double eps)
+    {
+        long channels = site.NumFeatures;
+        long count;
+        Tensor globalMean;
+        Tensor globalVariance;
+        using (torch.no_grad())
+        using (var gatherScope = torch.NewDisposeScope())
+        {
+            var local = ChannelMoments.Pack(input);
+            var gathered = reducer.GatherMoments(site, local);
+            (count, globalMean, globalVariance) = ChannelMoments.Combine(gathered, channels);
+            globalMean = globalMean.to(input.dtype).MoveToOuterDisposeScope();
+            globalVariance = globalVariance.to(input.dtype).MoveToOuterDisposeScope();
+        }
+
+        try
+        {
+            // Every replica holds the same count, so every replica refuses together and nothing has changed yet.
+            if (count <= 1)
+            {
+                throw new ArgumentException(
+                    $"Batch-norm site '{site.SiteName}': expected more than 1 value per channel when training, got {count} across all replicas (this one: {BatchNormInputValidation.Describe(input)}). Use a larger global batch, or call eval().",
+                    nameof(input));
+            }
+
+            if (runningMean is not null && runningVar is not null)
+            {
+                using var noGrad = torch.no_grad();
+                double factor = momentum;
+                if (numBatchesTracked is not null)
+                {
+                    numBatchesTracked.add_(One);
+                    if (cumulativeAverage)
+                        factor = 1.0 / numBatchesTracked.item<long>();
+                }
+
+                runningMean.mul_(1 - factor).add_(globalMean, alpha: factor);
+                runningVar.mul_(1 - factor).add_(globalVariance, alpha: factor * count / (count - 1));
+            }
+
+            using var scope = torch.NewDisposeScope();
+            long[] channelShape = ChannelMoments.ChannelShape(input);
+            var (mean, variance) = GlobalMomentsFunction.Apply(input, globalMean, globalVariance, count, site, reducer);
+            var output = (input - mean.reshape(channelShape)) * (variance + eps).rsqrt().reshape(channelShape);
+            if (weight is not null)
+                output = output * weight.reshape(channelShape);
+            if (bias is not null)
+                output = output + bias.reshape(channelShape);
+            return output.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            globalMean.Dispose();
+            globalVariance.Dispose();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BnGen.Tests.CrossReplica;
+
+/// <summary>
+/// Sites whose statistics are combined across replicas (threads here, MPI in BnGen.Mpi.Tests) against one
+/// process with ATen's kernel on the concatenated batch: outputs, the input gradient of every slice, the summed
+/// parameter gradients, running statistics and the counter, over several SGD steps. Float64; tolerance 1e-10
+/// (the two sides sum in different orders).
+/// </summary>
+public sealed class CrossReplicaSiteTests
+{
+    private const double Tolerance = 1e-10;
+
+    [Theory]
+    [InlineData(new[] { 4, 4 }, false)]
+    [InlineData(new[] { 5, 3, 8 }, false)]
+    [InlineData(new[] { 1, 6 }, false)] // one sample on a replica: fine, the global batch has 7
+    [InlineData(new[] { 3, 4 }, true)]
+    [InlineData(new[] { 2, 1, 3 }, true)]
+    public void Replicas_train_like_one_process_on_the_concatenated_batch(int[] slices, bool conv)
+    {
+        int total = slices.Sum();
+        torch.manual_seed(7);
+        using var reference = Network(conv);
+        var replicas = Enumerable.Range(0, slices.Length).Select(_ => Network(conv)).ToArray();
+        foreach (var replica in replicas)
+            replica.load_state_dict(reference.state_dict());
+
+        var transport = new ThreadReplicas(slices.Length);
+        for (int r = 0; r < slices.Length; r++)
+            SiteOf(replicas[r]).StatisticsReducer = transport.ReducerFor(r);
+
+        for (int step = 0; step < 5; step++)
+        {
+            var input = conv ? torch.randn(total, 2, 5, 4, dtype: float64) * 3 + 1 : torch.randn(total, 6, dtype: float64) * 3 + 1;
+            var x = input.clone().requires_grad_(true);
+            var expected = reference.forward(x);
+            var weights = torch.randn_like(expected);
+            // Each sample's loss weighted by 1/total: the global batch's mean.
+            (expected * weights).sum().div(total).backward();
+
+            var outputs = new Tensor[slices.Length];
+            var inputGrads = new Tensor[slices.Length];
+            transport.Run(r =>
+            {
+                int start = slices.Take(r).Sum();
+                var slice = input.narrow(0, start, slices[r]).clone().requires_grad_(true);
+                var output = replicas[r].forward(slice);
+                (output * weights.narrow(0, start, slices[r])).sum().div(total).backward();
+                outputs[r] = output.detach();
+                inputGrads[r] = slice.grad!.detach();
+            });
+
+            TensorAssert.Close(expected.detach(), torch.cat(outputs), Tolerance, Tolerance, $"step {step}: outputs");
+            TensorAssert.Close(x.grad!, torch.cat(inputGrads), Tolerance, Tolerance, $"step {step}: input gradient");
+            foreach (var (name, parameter) in reference.named_parameters())
+            {
+                var summed = replicas.Select(m => m.get_parameter(name)!.grad!).Aggregate((a, b) => a + b);
+                TensorAssert.Close(parameter.grad!, summed, Tolerance, Tolerance, $"step {step}: gradient of {name}");
+            }
+
+            // Same SGD step everywhere with the summed gradients.
+            using (torch.no_grad())
+            {
+                foreach (var (name, parameter) in reference.named_parameters())
+                {
+                    var summed = replicas.Select(m => m.get_parameter(name)!.grad!).Aggregate((a, b) => a + b);
+                    parameter.sub_(parameter.grad! * 0.1);
+                    foreach (var replica in replicas)
+                        replica.get_parameter(name)!.sub_(summed * 0.1);
+                }
+            }
+
+            reference.zero_grad();
+            foreach (var replica in replicas)
+            {
+                replica.zero_grad();
+                foreach (var (name, buffer) in reference.named_buffers())
+                {
+                    if (buffer.dtype == int64)
+                        Assert.Equal(buffer.item<long>(), replica.get_buffer(name)!.item<long>());
+                    else
+                        TensorAssert.Close(buffer, replica.get_buffer(name)!, Tolerance, Tolerance, $"step {step}: {name}");
+                }
+            }
+        }
+
+        // Eval uses the (equal) running statistics and never calls the reducer.
+        reference.eval();
+        var probe = conv ? torch.randn(3, 2, 5, 4, dtype: float64) : torch.randn(3, 6, dtype: float64);
+        var evalExpected = reference.forward(probe);
+        foreach (var replica in replicas)
+        {
+            replica.eval();
+            SiteOf(replica).StatisticsReducer = new RefusingReducer();
+            TensorAssert.Close(evalExpected, replica.forward(probe), Tolerance, Tolerance, "eval output");
+        }
+    }
+
+    [Fact]
+    public void A_global_batch_of_one_value_per_channel_is_refused_on_every_replica_before_any_change()
+    {
+        torch.manual_seed(1);
+        var replicas = Enumerable.Range(0, 2).Select(_ => Network(conv: false)).ToArray();
+        var transport = new ThreadReplicas(2);
+        for (int r = 0; r < 2; r++)
+            SiteOf(replicas[r]).StatisticsReducer = transport.ReducerFor(r);
+        var slices = new[] { torch.randn(1, 6, dtype: float64), torch.randn(0, 6, dtype: float64) };
+
+        var errors = new string[2];
+        transport.Run(r => errors[r] = Assert.Throws<ArgumentException>(() => replicas[r].forward(slices[r])).Message);
+
+        Assert.All(errors, message => Assert.Contains("got 1 across all replicas", message));
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(0, SiteOf(replica).NumBatchesTracked!.item<long>());
+            Assert.Equal(0.0, SiteOf(replica).RunningMean!.abs().sum().item<double>());
+        }
+    }
+
+    [Fact]
+    public void A_reducer_failing_in_backward_is_thrown_by_the_sites_next_forward()
+    {
+        torch.manual_seed(2);
+        using var network = Network(conv: false);
+        SiteOf(network).StatisticsReducer = new FailingInBackwardReducer();
+        var input = torch.randn(4, 6, dtype: float64);
+
+        network.forward(input).sum().backward(); // libtorch's engine cannot carry the exception: it is recorded
+
+        var error = Assert.Throws<InvalidOperationException>(() => network.forward(input));
+        Assert.Contains("'bn'", error.Message);
+        Assert.Contains("peer vanished", error.Message);
+    }
+
+    [Fact]
+    public void A_single_replica_matches_the_kernel()
+    {
+        torch.manual_seed(3);
+        using var kernel = Network(conv: true);
+        using var seam = Network(conv: true);
+        seam.load_state_dict(kernel.state_dict());
+        SiteOf(seam).StatisticsReducer = new ThreadReplicas(1).ReducerFor(0);
+        var input = torch.randn(6, 2, 5, 4, dtype: float64);
+
+        TensorAssert.Close(kernel.forward(input), seam.forward(input), Tolerance, Tolerance, "output");
+        TensorAssert.Close(SiteOf(kernel).RunningVar!, SiteOf(seam).RunningVar!, Tolerance, Tolerance, "running_var");
+    }
+
+    private static Sequential Network(bool conv) => conv
+        ? nn.Sequential(("0", nn.Conv2d(2, 3, 3, padding: 1, dtype: float64)), ("1", new BatchNormSite("bn", 3, dtype: float64)), ("2", nn.ReLU()), ("3", nn.Flatten()), ("4", nn.Linear(60, 2, dtype: float64)))
+        : nn.Sequential(("0", nn.Linear(6, 5, dtype: float64)), ("1", new BatchNormSite("bn", 5, dtype: float64)), ("2", nn.ReLU()), ("3", nn.Linear(5, 3, dtype: float64)));
+
+    private static BatchNormSite SiteOf(Sequential network) => network.modules().OfType<BatchNormSite>().Single();
+
+    private sealed class RefusingReducer : IBatchStatisticsReducer
+    {
+        public Tensor GatherMoments(BatchNormSite site, Tensor localMoments) => throw new InvalidOperationException("eval must not reduce");
+        public void SumGradients(BatchNormSite site, Tensor gradients) => throw new InvalidOperationException("eval must not reduce");
+    }
+
+    private sealed class FailingInBackwardReducer : IBatchStatisticsReducer
+    {
+        public Tensor GatherMoments(BatchNormSite site, Tensor localMoments) => localMoments.unsqueeze(0).clone();
+        public void SumGradients(BatchNormSite site, Tensor gradients) => throw new InvalidOperationException("peer vanished");
+    }
+}
