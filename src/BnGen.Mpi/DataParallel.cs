@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BnGen.Mpi;
+
+/// <summary>
+/// Data-parallel training of one network over the ranks of an <see cref="MpiWorld"/>, the part of PyTorch's
+/// <c>DistributedDataParallel</c> that CPU clusters need: every rank starts from rank 0's parameters and buffers,
+/// trains on its own slice of each batch, and after backward averages the gradients over the ranks (in one flat
+/// buffer per dtype, one all-reduce each), so every rank takes the same optimizer step.
+/// </summary>
+/// <remarks>
+/// Pair it with <see cref="SyncBatchNorm.Convert"/> so that batch norm, too, sees the global batch; then a step on
+/// N ranks equals one process's step on the concatenated batch. With slices of different sizes, scale each rank's
+/// mean loss by <see cref="LossScale"/> so that the averaged gradient is the global batch's mean gradient.
+/// </remarks>
+public sealed class DataParallel
+{
+    private readonly nn.Module network;
+    private readonly MpiWorld world;
+
+    /// <summary>Wraps <paramref name="network"/> and copies rank 0's parameters and buffers to every rank.</summary>
+    /// <exception cref="MpiMismatchException">The ranks' networks have different parameters or buffers.</exception>
+    public DataParallel(nn.Module network, MpiWorld world)
+    {
+        this.network = network ?? throw new ArgumentNullException(nameof(network));
+        this.world = world ?? throw new ArgumentNullException(nameof(world));
+        BroadcastState();
+    }
+
+    /// <summary>The network being trained.</summary>
+    public nn.Module Network => network;
+
+    /// <summary>The processes it is trained on.</summary>
+    public MpiWorld World => world;
+
+    /// <summary>
+    /// The factor for this rank's mean loss when slices differ in size: <c>localBatchSize · Size / globalBatchSize</c>
+    /// (1 when every slice is equal). One small all-reduce of the sizes.
+    /// </summary>
+    public double LossScale(long localBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(localBatchSize);
+        using var sizes = torch.tensor(new[] { localBatchSize });
+        world.AllReduceSum(sizes, "batch sizes");
+        long global = sizes.item<long>();
+        if (global == 0)
+            throw new ArgumentException("Every rank's slice is empty: the global batch has no samples.", nameof(localBatchSize));
+        return (double)localBatchSize * world.Size / global;
+    }
+
+    /// <summary>
+    /// Replaces every parameter's gradient by its mean over the ranks. Call after <c>backward()</c> and before the
+    /// optimizer's step, on every rank.
+    /// </summary>
+    /// <exception cref="MpiMismatchException">Ranks have gradients for different parameters.</exception>
+    public void AverageGradients()
+    {
+        var withGradients = network.named_parameters().Where(p => p.parameter.grad is not null).ToList();
+        foreach (var group in withGradients.GroupBy(p => p.parameter.dtype))
+        {
+            var gradients = group.Select(p => p.parameter.grad!).ToList();
+            using var scope = torch.NewDisposeScope();
+            var bucket = torch.cat(gradients.Select(g => g.reshape(-1)).ToList());
+            world.AllReduceSum(bucket, $"gradients of {gradients.Count} {group.Key} parameters");
+            bucket.div_(world.Size);
+            CopyBack(bucket, gradients);
+        }
+    }
+
+    private void BroadcastState()
+    {
+        using var noGrad = torch.no_grad();
+        var tensors = network.named_parameters().Select(p => (Tensor)p.parameter)
+            .Concat(network.named_buffers().Select(b => b.buffer))
+            .ToList();
+        foreach (var group in tensors.GroupBy(t => t.dtype))
+        {
+            var members = group.ToList();
+            using var scope = torch.NewDisposeScope();
+            var bucket = torch.cat(members.Select(t => t.reshape(-1)).ToList());
+            world.Broadcast(bucket, root: 0, $"initial state: {members.Count} {group.Key} tensors");
+            CopyBack(bucket, members);
+        }
+    }
+
+    private static void CopyBack(Tensor bucket, IReadOnlyList<Tensor> targets)
+    {
+        using var noGrad = torch.no_grad();
+        long offset = 0;
+        foreach (var target in targets)
+        {
+            long count = target.NumberOfElements;
+            target.copy_(bucket.narrow(0, offset, count).view(target.shape));
+            offset += count;
+        }
+    }
+}

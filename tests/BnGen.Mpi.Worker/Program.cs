@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using BnGen.Sample.Mnist.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BnGen.Mpi.Worker;
+
+/// <summary>
+/// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|convert-some|die|stall key=value...
+/// train: net=simple|conv dtype=float32|float64 slices=5,3,8 steps=5 sync=true|false out=DIR
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var options = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+        torch.set_num_threads(1);
+        using var world = MpiWorld.Initialize();
+        try
+        {
+            switch (options["scenario"])
+            {
+                case "train": Train(world, options); break;
+                case "mismatch-width": MismatchedWidth(world); break;
+                case "convert-some": ConvertedOnSomeRanks(world); break;
+                case "die": DieMidTraining(world, options); break;
+                case "stall": StallMidTraining(world); break;
+                default: throw new ArgumentException($"unknown scenario {options["scenario"]}");
+            }
+
+            return 0;
+        }
+        catch (MpiException error)
+        {
+            // What a training program should do: say which rank failed and why, then leave. Every rank sees a
+            // mismatch, so all of them get here; a timeout ends the job for the ranks still waiting elsewhere.
+            Console.Error.WriteLine($"rank {world.Rank}: {error.GetType().Name}: {error.Message}");
+            Console.Error.Flush();
+            if (error is MpiTimeoutException)
+                world.Abort(4);
+            return 3;
+        }
+    }
+
+    private static void Train(MpiWorld world, Dictionary<string, string> options)
+    {
+        bool conv = options["net"] == "conv";
+        var dtype = options["dtype"] == "float64" ? ScalarType.Float64 : ScalarType.Float32;
+        int[] slices = options["slices"].Split(',').Select(int.Parse).ToArray();
+        if (slices.Length != world.Size)
+            throw new ArgumentException($"{slices.Length} slices for {world.Size} ranks");
+        int steps = int.Parse(options["steps"]);
+        bool sync = bool.Parse(options["sync"]);
+        int total = slices.Sum();
+        int start = slices.Take(world.Rank).Sum();
+        int mine = slices[world.Rank];
+
+        // Different seeds per rank: DataParallel must make the starting points equal, not the seed.
+        torch.manual_seed(100 + world.Rank);
+        nn.Module<Tensor, Tensor> model = conv ? new ConvNetBN() : new SimpleNetBN();
+        nn.Module<Tensor, Tensor> reference = conv ? new ConvNetBN() : new SimpleNetBN();
+        model.to(dtype);
+        reference.to(dtype);
+        if (sync)
+            SyncBatchNorm.Convert(model, world);
+        var parallel = new DataParallel(model, world);
+        reference.load_state_dict(model.state_dict());
+
+        var optimizer = torch.optim.SGD(model.parameters(), 0.1);
+        var referenceOptimizer = torch.optim.SGD(reference.parameters(), 0.1);
+        var comparison = new Comparison();
+        model.train();
+        reference.train();
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(1000 + step);
+            var images = torch.randn(total, 1, 28, 28, dtype: dtype) * 0.5 + 0.1;
+            var labels = torch.randint(0, 10, total, dtype: int64);
+
+            var expected = reference.forward(images);
+            nn.functional.cross_entropy(expected, labels).backward();
+
+            var output = model.forward(images.narrow(0, start, mine));
+            var loss = nn.functional.cross_entropy(output, labels.narrow(0, start, mine)) * parallel.LossScale(mine);
+            loss.backward();
+            parallel.AverageGradients();
+
+            comparison.Add("outputs", expected.narrow(0, start, mine), output);
+            // Relative to the step's largest gradient: a Linear bias feeding a site has a zero gradient in exact
+            // arithmetic (the site subtracts the mean), so its own magnitude is rounding noise.
+            double gradientScale = reference.parameters().Max(p => p.grad!.abs().max().to(ScalarType.Float64).item<double>());
+            foreach (var (name, parameter) in reference.named_parameters())
+                comparison.Add("gradients", parameter.grad!, model.get_parameter(name)!.grad!, gradientScale);
+
+            optimizer.step();
+            referenceOptimizer.step();
+            optimizer.zero_grad();
+            referenceOptimizer.zero_grad();
+            foreach (var (name, parameter) in reference.named_parameters())
+                comparison.Add("parameters", parameter, model.get_parameter(name)!);
+            foreach (var (name, buffer) in reference.named_buffers())
+            {
+                var actual = model.get_buffer(name)!;
+                if (buffer.dtype == ScalarType.Int64)
+                    comparison.AddExact("num_batches_tracked", buffer.item<long>(), actual.item<long>());
+                else
+                    comparison.Add("running statistics", buffer, actual);
+            }
+        }
+
+        // Eval: running statistics only, no communication; identical on every rank.
+        model.eval();
+        reference.eval();
+        torch.manual_seed(5);
+        using (torch.no_grad())
+        {
+            var probe = torch.randn(4, 1, 28, 28, dtype: dtype);
+            comparison.Add("eval outputs", reference.forward(probe), model.forward(probe));
+        }
+
+        string path = Path.Combine(options["out"], $"rank{world.Rank}.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(comparison.Categories.ToDictionary(c => c.Key, c => new[] { c.Value.MaxAbsolute, c.Value.MaxRelative })));
+    }
+
+    private static void MismatchedWidth(MpiWorld world)
+    {
+        // Rank 1's hidden layer is wider: the sites' statistics could not be combined.
+        long width = world.Rank == 1 ? 7 : 5;
+        var network = nn.Sequential(("fc1", nn.Linear(6, width)), ("fc1_bn", new BatchNormSite("fc1_bn", width)), ("relu", nn.ReLU()), ("fc2", nn.Linear(width, 2)));
+        SyncBatchNorm.Convert(network, world);
+        new DataParallel(network, world);
+        throw new InvalidOperationException("Convert accepted networks of different widths");
+    }
+
+    private static void ConvertedOnSomeRanks(MpiWorld world)
+    {
+        torch.manual_seed(1);
+        var network = new SimpleNetBN();
+        if (world.Rank == 0)
+            SyncBatchNorm.Convert(network, world);
+        var parallel = new DataParallel(network, world);
+        network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
+        parallel.AverageGradients();
+        throw new InvalidOperationException("a network converted on rank 0 only trained without an error");
+    }
+
+    private static void DieMidTraining(MpiWorld world, Dictionary<string, string> options)
+    {
+        torch.manual_seed(1);
+        var network = new SimpleNetBN();
+        SyncBatchNorm.Convert(network, world);
+        var parallel = new DataParallel(network, world);
+        for (int step = 0; ; step++)
+        {
+            if (step == 2 && world.Rank == 1)
+            {
+                Console.Error.WriteLine($"rank 1: dying at step {step}");
+                Console.Error.Flush();
+                if (options.GetValueOrDefault("how") == "kill")
+                    Process.GetCurrentProcess().Kill();
+                Environment.Exit(9);
+            }
+
+            using var scope = torch.NewDisposeScope();
+            network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
+            parallel.AverageGradients();
+        }
+    }
+
+    private static void StallMidTraining(MpiWorld world)
+    {
+        torch.manual_seed(1);
+        var network = new SimpleNetBN();
+        SyncBatchNorm.Convert(network, world);
+        var parallel = new DataParallel(network, world);
+        for (int step = 0; step < 10; step++)
+        {
+            if (step == 2 && world.Rank == 1)
+                Thread.Sleep(TimeSpan.FromMinutes(5)); // alive, but not taking part
+            using var scope = torch.NewDisposeScope();
+            network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
+            parallel.AverageGradients();
+        }
+    }
+}
