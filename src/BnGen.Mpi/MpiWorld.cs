@@ -82,6 +82,45 @@ public sealed unsafe class MpiWorld : IDisposable
         return new MpiWorld(rank, size, ReadProcessorName(), options.Timeout);
     }
 
+    /// <summary>
+    /// Runs <paramref name="main"/> as this rank's program: initializes MPI, and if <paramref name="main"/> throws,
+    /// prints <c>rank r of N on host: error</c> and ends the whole job (MPI_Abort, exit code 1), so the other ranks
+    /// stop now instead of waiting for this one. A <see cref="MpiMismatchException"/>, which every rank sees at once,
+    /// ends each rank normally with exit code 3 after its message. Otherwise returns <paramref name="main"/>'s exit
+    /// code after MPI_Finalize.
+    /// </summary>
+    /// <remarks>An exception that escapes <c>Main</c> instead takes the .NET runtime down in a way MPICH's launcher
+    /// does not always notice, leaving the other ranks to wait out <see cref="MpiOptions.Timeout"/>.</remarks>
+    public static int Run(Func<MpiWorld, int> main, MpiOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        var world = Initialize(options);
+        int exitCode;
+        try
+        {
+            exitCode = main(world);
+        }
+        catch (Exception error)
+        {
+            Console.Out.Flush();
+            Console.Error.WriteLine($"rank {world.Rank} of {world.Size} on {world.ProcessorName}: {error.GetType().Name}: {error.Message}");
+            Console.Error.Flush();
+            if (error is MpiMismatchException)
+            {
+                // Every rank saw the same table and is here too, with nothing in flight: finish cleanly, so that
+                // each rank's message gets out before the launcher tears the job down.
+                world.Dispose();
+                return 3;
+            }
+
+            world.Abort(1);
+            return 1;
+        }
+
+        world.Dispose();
+        return exitCode;
+    }
+
     /// <summary>Checks that every rank reached the same point with the same <paramref name="label"/>.</summary>
     /// <exception cref="MpiMismatchException">Some rank is elsewhere; the message lists every rank's operation.</exception>
     public void Agree(string label) => Exchange(CollectiveKind.Agree, 0, ElementType.None, label);

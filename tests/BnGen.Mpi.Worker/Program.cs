@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace BnGen.Mpi.Worker;
 
 /// <summary>
-/// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|convert-some|die|stall key=value...
+/// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|convert-some|die|stall|throw key=value...
 /// train: net=simple|conv dtype=float32|float64 slices=5,3,8 steps=5 sync=true|false out=DIR
 /// </summary>
 internal static class Program
@@ -21,9 +21,10 @@ internal static class Program
     {
         var options = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
         torch.set_num_threads(1);
-        using var world = MpiWorld.Initialize();
-        try
+        return MpiWorld.Run(world =>
         {
+            // The launcher reports a dead process by PID; this line maps it to a rank, as a training log would.
+            Console.Error.WriteLine($"rank {world.Rank} of {world.Size}: pid {Environment.ProcessId} on {world.ProcessorName}");
             switch (options["scenario"])
             {
                 case "train": Train(world, options); break;
@@ -31,21 +32,12 @@ internal static class Program
                 case "convert-some": ConvertedOnSomeRanks(world); break;
                 case "die": DieMidTraining(world, options); break;
                 case "stall": StallMidTraining(world); break;
+                case "throw": ThrowMidTraining(world); break;
                 default: throw new ArgumentException($"unknown scenario {options["scenario"]}");
             }
 
             return 0;
-        }
-        catch (MpiException error)
-        {
-            // What a training program should do: say which rank failed and why, then leave. Every rank sees a
-            // mismatch, so all of them get here; a timeout ends the job for the ranks still waiting elsewhere.
-            Console.Error.WriteLine($"rank {world.Rank}: {error.GetType().Name}: {error.Message}");
-            Console.Error.Flush();
-            if (error is MpiTimeoutException)
-                world.Abort(4);
-            return 3;
-        }
+        });
     }
 
     private static void Train(MpiWorld world, Dictionary<string, string> options)
@@ -168,6 +160,22 @@ internal static class Program
                 Environment.Exit(9);
             }
 
+            using var scope = torch.NewDisposeScope();
+            network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
+            parallel.AverageGradients();
+        }
+    }
+
+    private static void ThrowMidTraining(MpiWorld world)
+    {
+        torch.manual_seed(1);
+        var network = new SimpleNetBN();
+        SyncBatchNorm.Convert(network, world);
+        var parallel = new DataParallel(network, world);
+        for (int step = 0; step < 10; step++)
+        {
+            if (step == 2 && world.Rank == 1)
+                throw new InvalidDataException("batch 2 of shard 1 is corrupt"); // any failure of the user's own code
             using var scope = torch.NewDisposeScope();
             network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
             parallel.AverageGradients();

@@ -189,7 +189,7 @@ internal static class NetworkEmitter
         {
             w.Line($"// {dense.SiteName} normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.");
             w.Open(foldable ? $"if (base.training && !{FusedFlag})" : "if (base.training)");
-            w.Line($"{Support}.RequireTrainingBatch(input, \"{Escape(network.TypeName)}\", \"{dense.SiteName}\");");
+            w.Line($"{Support}.RequireTrainingBatch(input, \"{Escape(network.TypeName)}\", {dense.SiteName});");
             w.Close();
             w.Line();
         }

@@ -36,11 +36,19 @@ public static class GeneratedNetworkSupport
     }
 
     /// <summary>
-    /// Throws when a training batch has fewer than two samples, before any site changes: a dense site computes
-    /// each feature's variance over the batch, which one sample does not define (PyTorch refuses it too).
+    /// Throws when a training batch has fewer than two samples, before any site changes — unless
+    /// <paramref name="site"/> combines its statistics across replicas (<see cref="BatchNormSite.StatisticsReducer"/>):
+    /// then this process's slice may hold a single sample, and the site itself refuses a global batch of one.
     /// </summary>
     /// <exception cref="ArgumentException">The input has no batch dimension or a batch of one.</exception>
-    public static void RequireTrainingBatch(Tensor input, string network, string site)
+    public static void RequireTrainingBatch(Tensor input, string network, BatchNormSite site)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        if (site.StatisticsReducer is null)
+            RequireBatchOfTwo(input, network, site.SiteName);
+    }
+
+    private static void RequireBatchOfTwo(Tensor input, string network, string site)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dimensions >= 1 && input.size(0) >= 2)

@@ -90,7 +90,7 @@ partial class OptionsNet : global::BnGen.IBatchNormFusable
         // bn_out normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
         if (base.training && !_batchNormFused)
         {
-            global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "OptionsNet", "bn_out");
+            global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "OptionsNet", bn_out);
         }
 
         // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:

@@ -58,7 +58,7 @@ partial class GlobalNet : global::BnGen.IBatchNormFusable
         // fc1_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
         if (base.training && !_batchNormFused)
         {
-            global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "GlobalNet", "fc1_bn");
+            global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "GlobalNet", fc1_bn);
         }
 
         // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:

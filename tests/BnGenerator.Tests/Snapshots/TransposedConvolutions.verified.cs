@@ -82,7 +82,7 @@ namespace Gan
             // project_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
             if (base.training && !_batchNormFused)
             {
-                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "Generator", "project_bn");
+                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "Generator", project_bn);
             }
 
             // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:

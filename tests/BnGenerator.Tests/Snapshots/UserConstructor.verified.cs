@@ -53,7 +53,7 @@ namespace Demo
             // hidden_bn normalizes each feature over the batch: refuse a batch of one before any site updates its statistics.
             if (base.training && !_batchNormFused)
             {
-                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "SizedNet", "hidden_bn");
+                global::BnGen.GeneratedNetworkSupport.RequireTrainingBatch(input, "SizedNet", hidden_bn);
             }
 
             // Each step frees the tensor the step before it made, never the caller's input, as nn.Sequential does:

@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit.Abstractions;
+
+namespace BnGen.Mpi.Tests;
+
+/// <summary>
+/// What happens when ranks go wrong: every rank stops with an error that says what and where, within a bounded
+/// time, instead of reducing mismatched buffers or hanging.
+/// </summary>
+public sealed class FailureTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public void Sites_of_different_widths_on_different_ranks_fail_on_every_rank()
+    {
+        var job = Run(3, "mismatch-width");
+
+        Assert.NotEqual(0, job.ExitCode);
+        for (int rank = 0; rank < 3; rank++)
+            Assert.Contains($"rank {rank} of 3 on ", job.Output);
+        Assert.Contains("MpiMismatchException: MPI ranks disagree", job.Output);
+        Assert.Contains("rank 1: collective #1: agreement for \"SyncBatchNorm.Convert", job.Output);
+        Assert.Contains("C=7", job.Output);
+        Assert.Contains("C=5", job.Output);
+        Assert.DoesNotContain("Convert accepted", job.Output);
+    }
+
+    [Fact]
+    public void A_network_converted_on_some_ranks_only_fails_on_every_rank()
+    {
+        var job = Run(2, "convert-some");
+
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Matches("rank [01] of 2 on .*: MpiMismatchException", job.Output);
+        Assert.Contains("rank 0: collective #1: agreement for \"SyncBatchNorm.Convert", job.Output);
+        Assert.Contains("rank 1: collective #1: broadcast of", job.Output);
+        Assert.DoesNotContain("trained without an error", job.Output);
+    }
+
+    [Fact]
+    public void A_rank_killed_outright_ends_the_whole_job_within_seconds()
+    {
+        // SIGKILL, as the kernel's OOM killer would: no managed code runs on that rank. MPICH's launcher then
+        // kills every other rank at once. Its report names a PID, not reliably the dead one (seen: rank 0's), so
+        // naming the rank is left to -disable-auto-cleanup and the timeout (next test).
+        var job = Run(3, "die", extra: ["how=kill"]);
+
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), $"took {job.Elapsed.TotalSeconds:0.0} s");
+        Assert.Contains("BAD TERMINATION", job.Output);
+    }
+
+    [Fact]
+    public void When_the_launcher_leaves_survivors_running_they_name_the_dead_rank_after_the_timeout()
+    {
+        var job = Run(3, "die", extra: ["how=exit"], timeoutSeconds: 4, launcherOptions: ["-disable-auto-cleanup"]);
+
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(40), $"took {job.Elapsed.TotalSeconds:0.0} s");
+        // The first survivor to give up ends the job (MPI_Abort), which may cut the other one short.
+        Assert.Matches("rank (0|2) of 3 on .*: MpiTimeoutException: Rank (0|2) of 3 .* waited 4 s .*statistics of 'fc1_bn'.*; rank 1 did not answer", job.Output);
+    }
+
+    [Fact]
+    public void A_rank_that_stalls_makes_the_others_stop_within_the_timeout_naming_it()
+    {
+        var job = Run(3, "stall", timeoutSeconds: 3);
+
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(40), $"took {job.Elapsed.TotalSeconds:0.0} s (rank 1 sleeps 5 minutes)");
+        Assert.Matches("rank (0|2) of 3 on .*: MpiTimeoutException: .*waited 3 s.*rank 1 did not answer", job.Output);
+    }
+
+    [Fact]
+    public void A_rank_whose_own_code_throws_ends_the_job_quickly_naming_itself()
+    {
+        var job = Run(3, "throw");
+
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), $"took {job.Elapsed.TotalSeconds:0.0} s");
+        Assert.Matches("rank 1 of 3 on .*: InvalidDataException: batch 2 of shard 1 is corrupt", job.Output);
+    }
+
+    private MpiJob.Result Run(int processes, string scenario, string[]? extra = null, int timeoutSeconds = 60, string[]? launcherOptions = null)
+    {
+        var environment = new Dictionary<string, string> { ["BNGEN_MPI_TIMEOUT_SECONDS"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var job = MpiJob.Run(processes, [$"scenario={scenario}", .. extra ?? []], Limit, environment, launcherOptions);
+        output.WriteLine($"exit {job.ExitCode} after {job.Elapsed.TotalSeconds:0.0} s:\n{job.Output}");
+        return job;
+    }
+}
