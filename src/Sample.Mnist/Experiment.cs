@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using BnGen.Mpi;
 using BnGen.Sample.Mnist.Data;
 using BnGen.Sample.Mnist.Models;
 using BnGen.Sample.Mnist.Output;
@@ -15,24 +16,42 @@ namespace BnGen.Sample.Mnist;
 /// <summary>The article's experiment: get the data, train both networks side by side, write the figures and numbers.</summary>
 public static class Experiment
 {
-    public static RunSummary Run(ExperimentSettings settings, Action<string> log)
+    /// <param name="world">Train data-parallel across this MPI job's ranks (<c>--distributed</c>); null for one
+    /// process. Rank 0 fetches the data first, reports progress and writes the outputs; the others only train.</param>
+    public static RunSummary Run(ExperimentSettings settings, Action<string> log, MpiWorld? world = null)
     {
         var clock = Stopwatch.StartNew();
         set_num_threads(settings.Threads);
         manual_seed(settings.Training.Seed);
+        bool root = world?.IsRoot ?? true;
 
-        var acquirer = new DatasetAcquirer(log, settings.DownloadTimeout, settings.TestSize);
-        var files = acquirer.Acquire(settings.DataFolder, settings.Dataset);
+        var acquirer = new DatasetAcquirer(root ? log : _ => { }, settings.DownloadTimeout, settings.TestSize);
+        IdxFileSet files;
+        if (world is null)
+        {
+            files = acquirer.Acquire(settings.DataFolder, settings.Dataset);
+        }
+        else
+        {
+            // One rank fetches and caches; the others then read the cache instead of racing to write it.
+            IdxFileSet? fetched = root ? acquirer.Acquire(settings.DataFolder, settings.Dataset) : null;
+            world.Agree("data ready");
+            files = fetched ?? acquirer.Acquire(settings.DataFolder, settings.Dataset);
+        }
+
         using var data = MnistData.Load(files, acquirer.Source);
         log($"Data: {data.Train.Count:N0} training and {data.Test.Count:N0} test images; source: {data.Source}.");
 
         using var pair = ModelPair.Create(settings.Model);
-        IProgressReporter progress = settings.PlainOutput ? new LineProgress() : new BarProgress();
+        var distribution = world is null ? null : new Distribution(world, pair.Plain, pair.Normalized);
+        if (world is not null)
+            log($"Distributed: {world.Size} processes, {settings.Training.BatchSize} images per step split across them; batch norm synchronized.");
+        IProgressReporter progress = !root ? new SilentProgress() : settings.PlainOutput ? new LineProgress() : new BarProgress();
         TrainingHistory plain;
         TrainingHistory normalized;
         try
         {
-            (plain, normalized) = new SideBySideTrainer(settings.Training, progress).Train(pair, data);
+            (plain, normalized) = new SideBySideTrainer(settings.Training, progress, distribution).Train(pair, data);
         }
         finally
         {
@@ -60,6 +79,9 @@ public static class Experiment
                 ModelSummary.From(plain, CountParameters(pair.Plain)),
                 ModelSummary.From(normalized, CountParameters(pair.Normalized)),
             });
+
+        if (!root)
+            return summary; // Rank 0 writes; every rank holds the same networks and numbers.
 
         // Every output is written into a staging folder first and moved into place only when all are written:
         // a failure leaves the output folder as it was, never half a run.

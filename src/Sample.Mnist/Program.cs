@@ -25,6 +25,7 @@ var output = new Option<string>("--out") { Description = "Folder for the plots, 
 var testSize = new Option<int>("--test-size") { Description = "Test images when the offline npm digits are split (of 10,000).", DefaultValueFactory = _ => 2000 };
 var timeout = new Option<double>("--download-timeout") { Description = "Seconds to wait for the standard download before the offline fallback.", DefaultValueFactory = _ => 5 };
 var plain = new Option<bool>("--plain") { Description = "Plain progress lines even in a terminal." };
+var distributed = new Option<bool>("--distributed") { Description = "Run under mpirun (MPICH): each process trains its share of every batch, batch norm synchronized across them; rank 0 writes the outputs." };
 
 RequirePositive(epochs, "--epochs");
 RequirePositive(steps, "--steps");
@@ -58,13 +59,15 @@ timeout.Validators.Add(result =>
 
 var root = new RootCommand("Trains a plain network and the same network with BnGen batch normalization side by side on MNIST, and plots what batch norm does.")
 {
-    data, dataset, model, epochs, batchSize, learningRate, momentum, seed, threads, output, testSize, timeout, plain, steps,
+    data, dataset, model, epochs, batchSize, learningRate, momentum, seed, threads, output, testSize, timeout, plain, steps, distributed,
 };
 
 root.Validators.Add(result =>
 {
     if (result.GetResult(steps) is { Implicit: false } && result.GetValue(model) != "paper")
         result.AddError("--steps applies to --model paper; the mlp and conv pairs train for --epochs.");
+    if (result.GetValue(distributed) && result.GetValue(model) == "paper")
+        result.AddError("--distributed trains the mlp and conv pairs; --model paper runs in one process.");
 });
 
 root.SetAction(parse =>
@@ -93,6 +96,9 @@ root.SetAction(parse =>
             return 0;
         }
 
+        if (parse.GetValue(distributed))
+            return RunDistributed(settings);
+
         var summary = Experiment.Run(settings, Console.WriteLine);
         Experiment.PrintTable(summary, settings.OutputFolder);
         return 0;
@@ -105,6 +111,18 @@ root.SetAction(parse =>
 });
 
 return root.Parse(args).Invoke();
+
+// Under mpirun every rank runs this; a failure on any rank ends the job with a message naming the rank.
+static int RunDistributed(ExperimentSettings settings) => BnGen.Mpi.MpiWorld.Run(world =>
+{
+    Console.Error.WriteLine($"rank {world.Rank} of {world.Size}: pid {Environment.ProcessId} on {world.ProcessorName}");
+    if (settings.Training.BatchSize < world.Size)
+        throw new ArgumentException($"--batch-size {settings.Training.BatchSize} is smaller than the {world.Size} processes: every process needs at least one image per step.");
+    var summary = Experiment.Run(settings, world.IsRoot ? Console.WriteLine : _ => { }, world);
+    if (world.IsRoot)
+        Experiment.PrintTable(summary, settings.OutputFolder);
+    return 0;
+});
 
 static void RequirePositive(Option<int> option, string name) =>
     option.Validators.Add(result =>

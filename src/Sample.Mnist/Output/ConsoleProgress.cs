@@ -69,3 +69,19 @@ public sealed class BarProgress : IProgressReporter, IDisposable
         _ready.Dispose();
     }
 }
+
+/// <summary>No progress output: the ranks other than 0 of a distributed run.</summary>
+public sealed class SilentProgress : IProgressReporter
+{
+    public void StartEpoch(int epoch, int epochs, int steps)
+    {
+    }
+
+    public void Step(double plainLoss, double normalizedLoss)
+    {
+    }
+
+    public void EndEpoch(int epoch, TrainingHistory plain, TrainingHistory normalized)
+    {
+    }
+}

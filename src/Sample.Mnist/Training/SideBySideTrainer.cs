@@ -16,11 +16,14 @@ public sealed class SideBySideTrainer
 {
     private readonly TrainingOptions _options;
     private readonly IProgressReporter _progress;
+    private readonly Distribution? _distribution;
 
-    public SideBySideTrainer(TrainingOptions options, IProgressReporter progress)
+    /// <param name="distribution">Train data-parallel across an MPI job's ranks; null for one process.</param>
+    public SideBySideTrainer(TrainingOptions options, IProgressReporter progress, Distribution? distribution = null)
     {
         _options = options;
         _progress = progress;
+        _distribution = distribution;
     }
 
     public (TrainingHistory Plain, TrainingHistory Normalized) Train(ModelPair pair, MnistData data)
@@ -91,15 +94,31 @@ public sealed class SideBySideTrainer
         return (plain, normalized);
     }
 
-    private static double Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor images, Tensor labels, Stopwatch clock)
+    private double Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor images, Tensor labels, Stopwatch clock)
     {
         clock.Start();
         optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(model.forward(images), labels);
-        loss.backward();
+        double reported;
+        if (_distribution is null)
+        {
+            var loss = nn.functional.cross_entropy(model.forward(images), labels);
+            loss.backward();
+            reported = loss.item<float>();
+        }
+        else
+        {
+            // This rank's share; its mean loss weighted so that the averaged gradient is the whole batch's.
+            var parallel = _distribution.For(model);
+            var (start, length) = _distribution.Share(images.size(0));
+            var loss = nn.functional.cross_entropy(model.forward(images.narrow(0, start, length)), labels.narrow(0, start, length));
+            (loss * parallel.LossScale(length)).backward();
+            parallel.AverageGradients();
+            reported = _distribution.GlobalMeanLoss(loss.item<float>(), length);
+        }
+
         optimizer.step();
         clock.Stop();
-        return loss.item<float>();
+        return reported;
     }
 
     /// <summary>Accuracy on the whole split in eval mode (running statistics), in batches of 1,000.</summary>
