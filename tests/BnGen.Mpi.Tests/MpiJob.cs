@@ -18,7 +18,16 @@ internal static class MpiJob
 
     public static string Launcher { get; } = FindLauncher();
 
-    public static Result Run(int processes, IEnumerable<string> workerArguments, TimeSpan limit, IDictionary<string, string>? environment = null, IEnumerable<string>? launcherOptions = null)
+    public static Result Run(int processes, IEnumerable<string> workerArguments, TimeSpan limit, IDictionary<string, string>? environment = null, IEnumerable<string>? launcherOptions = null) =>
+        RunProgram(processes, BuiltAssembly("BnGen.Mpi.Worker"), workerArguments, limit, environment, launcherOptions);
+
+    /// <summary>Runs the sample (Sample.Mnist.dll from its own output folder) under mpirun.</summary>
+    public static Result RunSample(int processes, IEnumerable<string> arguments, TimeSpan limit) =>
+        RunProgram(processes, BuiltAssembly("Sample.Mnist"), arguments, limit, null, null);
+
+    public static string SampleAssembly => BuiltAssembly("Sample.Mnist");
+
+    private static Result RunProgram(int processes, string assembly, IEnumerable<string> workerArguments, TimeSpan limit, IDictionary<string, string>? environment, IEnumerable<string>? launcherOptions)
     {
         var start = new ProcessStartInfo(Launcher)
         {
@@ -36,7 +45,7 @@ internal static class MpiJob
         start.ArgumentList.Add("-np");
         start.ArgumentList.Add(processes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(WorkerAssembly());
+        start.ArgumentList.Add(assembly);
         foreach (var argument in workerArguments)
             start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -73,10 +82,10 @@ internal static class MpiJob
         return new Result(process.ExitCode, output.ToString(), elapsed);
     }
 
-    private static string WorkerAssembly()
+    private static string BuiltAssembly(string name)
     {
-        string path = typeof(MpiJob).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BnGen.Mpi.Worker").Value!;
-        return File.Exists(path) ? path : throw new XunitException($"The worker was not built: {path}");
+        string path = typeof(MpiJob).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == name).Value!;
+        return File.Exists(path) ? path : throw new XunitException($"{name} was not built: {path}");
     }
 
     private static string FindLauncher()
