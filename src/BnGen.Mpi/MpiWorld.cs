@@ -33,6 +33,7 @@ public sealed unsafe class MpiWorld : IDisposable
     private static int initialized;
     private readonly TimeSpan timeout;
     private long sequence;
+    private long collectiveTicks;
     private Exception? failure;
     private bool disposed;
 
@@ -52,6 +53,12 @@ public sealed unsafe class MpiWorld : IDisposable
 
     /// <summary>The host this rank runs on, as MPI names it.</summary>
     public string ProcessorName { get; }
+
+    /// <summary>
+    /// Time this rank has spent inside collective operations so far — transfer, and waiting for slower ranks —
+    /// for measuring what communication costs a training step.
+    /// </summary>
+    public TimeSpan CollectiveTime => Stopwatch.GetElapsedTime(0, collectiveTicks);
 
     /// <summary>Whether this is rank 0, the rank that writes outputs and whose parameters the others start from.</summary>
     public bool IsRoot => Rank == 0;
@@ -123,7 +130,12 @@ public sealed unsafe class MpiWorld : IDisposable
 
     /// <summary>Checks that every rank reached the same point with the same <paramref name="label"/>.</summary>
     /// <exception cref="MpiMismatchException">Some rank is elsewhere; the message lists every rank's operation.</exception>
-    public void Agree(string label) => Exchange(CollectiveKind.Agree, 0, ElementType.None, label);
+    public void Agree(string label)
+    {
+        long started = Stopwatch.GetTimestamp();
+        Exchange(CollectiveKind.Agree, 0, ElementType.None, label);
+        collectiveTicks += Stopwatch.GetTimestamp() - started;
+    }
 
     /// <summary>
     /// Gathers <paramref name="local"/> (a CPU tensor of the same length and dtype on every rank) from every rank:
@@ -134,6 +146,7 @@ public sealed unsafe class MpiWorld : IDisposable
         var source = local.contiguous();
         ElementType type = TypeOf(source);
         long count = source.NumberOfElements;
+        long started = Stopwatch.GetTimestamp();
         Exchange(CollectiveKind.AllGather, count, type, label);
         var gathered = torch.empty([Size, count], source.dtype);
         fixed (byte* send = source.bytes)
@@ -142,6 +155,8 @@ public sealed unsafe class MpiWorld : IDisposable
             Check(Mpich.MPI_Iallgather((IntPtr)send, Count(count, label), DataType(type), (IntPtr)receive, Count(count, label), DataType(type), Mpich.CommWorld, out int request), "MPI_Iallgather", label);
             Wait(ref request, $"all-gather for \"{label}\"");
         }
+
+        collectiveTicks += Stopwatch.GetTimestamp() - started;
 
         if (!ReferenceEquals(source, local))
             source.Dispose();
@@ -154,12 +169,15 @@ public sealed unsafe class MpiWorld : IDisposable
         RequireContiguous(buffer, label);
         ElementType type = TypeOf(buffer);
         long count = buffer.NumberOfElements;
+        long started = Stopwatch.GetTimestamp();
         Exchange(CollectiveKind.AllReduceSum, count, type, label);
         fixed (byte* data = buffer.bytes)
         {
             Check(Mpich.MPI_Iallreduce(Mpich.InPlace, (IntPtr)data, Count(count, label), DataType(type), Mpich.Sum, Mpich.CommWorld, out int request), "MPI_Iallreduce", label);
             Wait(ref request, $"all-reduce for \"{label}\"");
         }
+
+        collectiveTicks += Stopwatch.GetTimestamp() - started;
     }
 
     /// <summary>Overwrites <paramref name="buffer"/> on every rank with rank <paramref name="root"/>'s values.</summary>
@@ -170,12 +188,15 @@ public sealed unsafe class MpiWorld : IDisposable
         RequireContiguous(buffer, label);
         ElementType type = TypeOf(buffer);
         long count = buffer.NumberOfElements;
+        long started = Stopwatch.GetTimestamp();
         Exchange(CollectiveKind.Broadcast, count, type, label);
         fixed (byte* data = buffer.bytes)
         {
             Check(Mpich.MPI_Ibcast((IntPtr)data, Count(count, label), DataType(type), root, Mpich.CommWorld, out int request), "MPI_Ibcast", label);
             Wait(ref request, $"broadcast for \"{label}\"");
         }
+
+        collectiveTicks += Stopwatch.GetTimestamp() - started;
     }
 
     /// <summary>

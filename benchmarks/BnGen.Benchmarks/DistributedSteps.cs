@@ -1,0 +1,94 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using BnGen.Mpi;
+using BnGen.Sample.Mnist.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BnGen.Benchmarks;
+
+/// <summary>
+/// Data-parallel training steps under mpirun: the same network trained with synchronized sites and with local
+/// (per-process) batch norm, alternating step by step in one job so both see the same machine. Reports per-step
+/// medians on rank 0: step time, time inside MPI collectives (transfer plus waiting for the other ranks), their
+/// ratio, and images per second for the global batch. Run it with -np 1 and -np 2 for the scaling figure.
+/// </summary>
+/// <remarks>mpirun.mpich -np 2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv [global batch] [rounds]</remarks>
+internal static class DistributedSteps
+{
+    public static int Run(string network, int globalBatch, int rounds) => MpiWorld.Run(world =>
+    {
+        torch.set_num_threads(1);
+        torch.manual_seed(1);
+        var synchronized = Create(network);
+        var local = Create(network);
+        SyncBatchNorm.Convert(synchronized, world);
+        var variants = new[]
+        {
+            (Name: "synchronized BN", Parallel: new DataParallel(synchronized, world), Optimizer: optim.SGD(synchronized.parameters(), 0.01)),
+            (Name: "local BN", Parallel: new DataParallel(local, world), Optimizer: optim.SGD(local.parameters(), 0.01)),
+        };
+
+        long start = (long)globalBatch * world.Rank / world.Size;
+        long length = (long)globalBatch * (world.Rank + 1) / world.Size - start;
+        var images = torch.randn(length, 1, 28, 28);
+        var labels = torch.randint(0, 10, length, dtype: int64);
+        var stepMs = new double[2][];
+        var collectiveMs = new double[2][];
+        for (int v = 0; v < 2; v++)
+        {
+            stepMs[v] = new double[rounds];
+            collectiveMs[v] = new double[rounds];
+        }
+
+        for (int round = -10; round < rounds; round++) // 10 warm-up rounds
+        {
+            for (int v = 0; v < 2; v++)
+            {
+                var (_, parallel, optimizer) = variants[v];
+                var model = (nn.Module<Tensor, Tensor>)parallel.Network;
+                TimeSpan before = world.CollectiveTime;
+                long began = Stopwatch.GetTimestamp();
+                using (var scope = torch.NewDisposeScope())
+                {
+                    optimizer.zero_grad();
+                    var loss = nn.functional.cross_entropy(model.forward(images), labels);
+                    loss.backward();
+                    parallel.AverageGradients();
+                    optimizer.step();
+                }
+
+                if (round >= 0)
+                {
+                    stepMs[v][round] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                    collectiveMs[v][round] = (world.CollectiveTime - before).TotalMilliseconds;
+                }
+            }
+        }
+
+        if (world.IsRoot)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{network}, {world.Size} process(es), global batch {globalBatch}, {rounds} rounds, medians (rank 0):"));
+            double[] step = new double[2];
+            for (int v = 0; v < 2; v++)
+            {
+                step[v] = Median.Of(stepMs[v]);
+                double communication = Median.Of(collectiveMs[v]);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {variants[v].Name,-16} step {step[v],8:F3} ms   in collectives {communication,8:F3} ms ({communication / step[v],6:P1})   {globalBatch / step[v] * 1000,9:F0} images/s"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  synchronized / local step time: {step[0] / step[1]:F3}"));
+        }
+
+        return 0;
+    });
+
+    private static nn.Module<Tensor, Tensor> Create(string network) => network switch
+    {
+        "mlp" => new SimpleNetBN(),
+        "conv" => new ConvNetBN(),
+        _ => throw new ArgumentException($"network must be mlp or conv, not {network}"),
+    };
+}
