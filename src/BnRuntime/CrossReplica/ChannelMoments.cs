@@ -15,67 +15,63 @@ internal static class ChannelMoments
     {
         long channels = input.size(1);
         long count = input.NumberOfElements / channels;
-        using var scope = torch.NewDisposeScope();
-        var packed = torch.zeros(2 * channels + 1, ScalarType.Float64);
-        packed[0] = count;
-        if (count > 0)
-        {
-            // Moments in the input's dtype (as ATen's kernel computes them), widened once for the combination.
-            long[] reduceOver = ReductionDimensions(input);
-            var mean = input.mean(reduceOver, keepdim: true);
-            var m2 = (input - mean).square().sum(reduceOver);
-            packed[TensorIndex.Slice(1, channels + 1)] = mean.reshape(channels).to(ScalarType.Float64);
-            packed[TensorIndex.Slice(channels + 1)] = m2.to(ScalarType.Float64);
-        }
+        if (count == 0)
+            return torch.zeros(2 * channels + 1, ScalarType.Float64);
 
-        return packed.MoveToOuterDisposeScope();
+        using var scope = torch.NewDisposeScope();
+        // Moments in the input's dtype (as ATen's kernel computes them), widened once for the combination.
+        long[] reduceOver = ReductionDimensions(input);
+        var mean = input.mean(reduceOver, keepdim: true);
+        var centred = input - mean;
+        var m2 = centred.mul_(centred).sum(reduceOver);
+        return torch.cat([torch.full(1, (double)count, ScalarType.Float64), mean.reshape(channels).to(ScalarType.Float64), m2.to(ScalarType.Float64)])
+            .MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// Combines the rows of <paramref name="gathered"/> [replicas, 2·C + 1] in row order (Chan, Golub and LeVeque's
-    /// pairwise update), returning the global count, mean and biased variance (float64, length C).
+    /// pairwise update), returning the global count, mean and biased variance as length-C tensors of
+    /// <paramref name="dtype"/>. A few values per channel: plain loops, not tensor operations.
     /// </summary>
-    public static (long Count, Tensor Mean, Tensor BiasedVariance) Combine(Tensor gathered, long channels)
+    public static (long Count, Tensor Mean, Tensor BiasedVariance) Combine(Tensor gathered, long channels, ScalarType dtype, Device device)
     {
-        if (gathered.Dimensions != 2 || gathered.size(1) != 2 * channels + 1)
-            throw new InvalidOperationException($"The statistics reducer returned moments of shape [{string.Join(", ", gathered.shape)}]; expected [replicas, {2 * channels + 1}].");
+        int width = checked((int)(2 * channels + 1));
+        if (gathered.Dimensions != 2 || gathered.size(1) != width || gathered.dtype != ScalarType.Float64)
+            throw new InvalidOperationException($"The statistics reducer returned moments of shape [{string.Join(", ", gathered.shape)}] ({gathered.dtype}); expected float64 [replicas, {width}].");
 
-        using var scope = torch.NewDisposeScope();
-        double[] counts = gathered[TensorIndex.Colon, 0].contiguous().data<double>().ToArray();
+        double[] rows = gathered.contiguous().data<double>().ToArray();
+        int c = (int)channels;
+        var mean = new double[c];
+        var m2 = new double[c];
         double total = 0;
-        Tensor? mean = null;
-        Tensor? m2 = null;
-        for (int replica = 0; replica < counts.Length; replica++)
+        for (int replica = 0; replica < rows.Length / width; replica++)
         {
-            double n = counts[replica];
+            int row = replica * width;
+            double n = rows[row];
             if (n < 0 || n != Math.Floor(n))
                 throw new InvalidOperationException($"The statistics reducer returned a count of {n} for replica {replica}.");
             if (n == 0)
                 continue; // An empty slice adds nothing.
 
-            var row = gathered[replica];
-            var rowMean = row[TensorIndex.Slice(1, channels + 1)];
-            var rowM2 = row[TensorIndex.Slice(channels + 1)];
-            if (mean is null || m2 is null)
+            double combined = total + n;
+            for (int k = 0; k < c; k++)
             {
-                mean = rowMean.clone();
-                m2 = rowM2.clone();
-                total = n;
-                continue;
+                double rowMean = rows[row + 1 + k];
+                double delta = rowMean - mean[k];
+                mean[k] += delta * (n / combined);
+                m2[k] += rows[row + 1 + c + k] + delta * delta * (total * n / combined);
             }
 
-            double combined = total + n;
-            var delta = rowMean - mean;
-            mean = mean + delta * (n / combined);
-            m2 = m2 + rowM2 + delta.square() * (total * n / combined);
             total = combined;
         }
 
-        if (mean is null || m2 is null)
-            return (0, torch.zeros(channels, ScalarType.Float64).MoveToOuterDisposeScope(), torch.zeros(channels, ScalarType.Float64).MoveToOuterDisposeScope());
+        if (total > 0)
+        {
+            for (int k = 0; k < c; k++)
+                m2[k] /= total;
+        }
 
-        var variance = m2 / total;
-        return ((long)total, mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope());
+        return ((long)total, torch.tensor(mean, dtype, device), torch.tensor(m2, dtype, device));
     }
 
     public static long[] ReductionDimensions(Tensor input)

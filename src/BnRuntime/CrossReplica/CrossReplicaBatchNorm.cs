@@ -35,9 +35,9 @@ internal static class CrossReplicaBatchNorm
         {
             var local = ChannelMoments.Pack(input);
             var gathered = reducer.GatherMoments(site, local);
-            (count, globalMean, globalVariance) = ChannelMoments.Combine(gathered, channels);
-            globalMean = globalMean.to(input.dtype).MoveToOuterDisposeScope();
-            globalVariance = globalVariance.to(input.dtype).MoveToOuterDisposeScope();
+            (count, globalMean, globalVariance) = ChannelMoments.Combine(gathered, channels, input.dtype, input.device);
+            globalMean.MoveToOuterDisposeScope();
+            globalVariance.MoveToOuterDisposeScope();
         }
 
         try
@@ -65,15 +65,8 @@ internal static class CrossReplicaBatchNorm
                 runningVar.mul_(1 - factor).add_(globalVariance, alpha: factor * count / (count - 1));
             }
 
-            using var scope = torch.NewDisposeScope();
-            long[] channelShape = ChannelMoments.ChannelShape(input);
-            var (mean, variance) = GlobalMomentsFunction.Apply(input, globalMean, globalVariance, count, site, reducer);
-            var output = (input - mean.reshape(channelShape)) * (variance + eps).rsqrt().reshape(channelShape);
-            if (weight is not null)
-                output = output * weight.reshape(channelShape);
-            if (bias is not null)
-                output = output + bias.reshape(channelShape);
-            return output.MoveToOuterDisposeScope();
+            var output = SynchronizedBatchNormFunction.Apply(input, weight, bias, globalMean, globalVariance, eps, count, site, reducer);
+            return output;
         }
         finally
         {

@@ -15,9 +15,9 @@ namespace BnGen;
 /// combines the same rows in the same order, all of them get bit-identical statistics and running averages.
 /// </para>
 /// <para>
-/// In backward, the global mean and variance feed every replica's loss, so their gradient is the sum of each
-/// replica's contribution: <see cref="SumGradients"/> all-reduces those 2·C values and the site turns them into
-/// the gradient of its own slice. Calls happen in the same order on every replica (forward order, then the reverse
+/// In backward, the global mean and variance feed every replica's loss, so batch norm's two per-channel sums,
+/// Σdy and Σdy·(x − mean), are needed over the global batch: <see cref="SumGradients"/> all-reduces those 2·C
+/// values and the site turns them into the gradient of its own slice. Calls happen in the same order on every replica (forward order, then the reverse
 /// in backward); an implementation should check that the replicas agree on which site and how many values.
 /// </para>
 /// <para>Eval mode never calls the reducer: the running statistics are already identical on every replica.</para>
@@ -38,7 +38,7 @@ public interface IBatchStatisticsReducer
     /// Replaces <paramref name="gradients"/> by its sum over all replicas, in place.
     /// </summary>
     /// <param name="site">The site whose backward runs.</param>
-    /// <param name="gradients">A contiguous float64 CPU vector of 2·C values: this replica's gradient with respect
-    /// to the global mean, then to the global biased variance.</param>
+    /// <param name="gradients">A contiguous float64 CPU vector of 2·C values: this replica's Σdy per channel, then
+    /// its Σdy·(x − mean), dy being the gradient with respect to the site's output.</param>
     void SumGradients(BatchNormSite site, Tensor gradients);
 }
