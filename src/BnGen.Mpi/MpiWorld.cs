@@ -120,6 +120,8 @@ public sealed unsafe class MpiWorld : IDisposable
                 return 3;
             }
 
+            // MPI_Abort makes the launcher kill every rank at once; give it a moment to forward this message first.
+            Thread.Sleep(TimeSpan.FromMilliseconds(300));
             world.Abort(1);
             return 1;
         }

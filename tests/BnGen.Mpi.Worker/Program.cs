@@ -13,7 +13,7 @@ namespace BnGen.Mpi.Worker;
 
 /// <summary>
 /// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|convert-some|die|stall|throw key=value...
-/// train: net=simple|conv dtype=float32|float64 slices=5,3,8 steps=5 sync=true|false out=DIR
+/// train: net=simple|conv|resnet dtype=float32|float64 slices=5,3,8 steps=5 sync=true|false out=DIR
 /// </summary>
 internal static class Program
 {
@@ -42,7 +42,7 @@ internal static class Program
 
     private static void Train(MpiWorld world, Dictionary<string, string> options)
     {
-        bool conv = options["net"] == "conv";
+        string net = options["net"];
         var dtype = options["dtype"] == "float64" ? ScalarType.Float64 : ScalarType.Float32;
         int[] slices = options["slices"].Split(',').Select(int.Parse).ToArray();
         if (slices.Length != world.Size)
@@ -55,12 +55,13 @@ internal static class Program
 
         // Different seeds per rank: DataParallel must make the starting points equal, not the seed.
         torch.manual_seed(100 + world.Rank);
-        nn.Module<Tensor, Tensor> model = conv ? new ConvNetBN() : new SimpleNetBN();
-        nn.Module<Tensor, Tensor> reference = conv ? new ConvNetBN() : new SimpleNetBN();
+        nn.Module<Tensor, Tensor> model = Create(net);
+        nn.Module<Tensor, Tensor> reference = Create(net);
         model.to(dtype);
         reference.to(dtype);
-        if (sync)
-            SyncBatchNorm.Convert(model, world);
+        int converted = sync ? SyncBatchNorm.Convert(model, world) : 0;
+        long[] imageShape = net == "resnet" ? [3, 32, 32] : [1, 28, 28];
+        int classes = net == "resnet" ? 1000 : 10;
         var parallel = new DataParallel(model, world);
         reference.load_state_dict(model.state_dict());
 
@@ -73,8 +74,8 @@ internal static class Program
         {
             using var scope = torch.NewDisposeScope();
             torch.manual_seed(1000 + step);
-            var images = torch.randn(total, 1, 28, 28, dtype: dtype) * 0.5 + 0.1;
-            var labels = torch.randint(0, 10, total, dtype: int64);
+            var images = torch.randn([total, .. imageShape], dtype: dtype) * 0.5 + 0.1;
+            var labels = torch.randint(0, classes, total, dtype: int64);
 
             var expected = reference.forward(images);
             nn.functional.cross_entropy(expected, labels).backward();
@@ -113,13 +114,26 @@ internal static class Program
         torch.manual_seed(5);
         using (torch.no_grad())
         {
-            var probe = torch.randn(4, 1, 28, 28, dtype: dtype);
+            var probe = torch.randn([4, .. imageShape], dtype: dtype);
             comparison.Add("eval outputs", reference.forward(probe), model.forward(probe));
         }
 
         string path = Path.Combine(options["out"], $"rank{world.Rank}.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(comparison.Categories.ToDictionary(c => c.Key, c => new[] { c.Value.MaxAbsolute, c.Value.MaxRelative })));
+        var report = new Dictionary<string, object>
+        {
+            ["converted_sites"] = converted,
+            ["differences"] = comparison.Categories.ToDictionary(c => c.Key, c => new[] { c.Value.MaxAbsolute, c.Value.MaxRelative }),
+        };
+        File.WriteAllText(path, JsonSerializer.Serialize(report));
     }
+
+    private static nn.Module<Tensor, Tensor> Create(string net) => net switch
+    {
+        "simple" => new SimpleNetBN(),
+        "conv" => new ConvNetBN(),
+        "resnet" => new BnGen.Generator.Tests.Networks.ResNet18BN(),
+        _ => throw new ArgumentException($"unknown net {net}"),
+    };
 
     private static void MismatchedWidth(MpiWorld world)
     {
