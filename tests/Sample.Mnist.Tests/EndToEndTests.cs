@@ -228,6 +228,15 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Distributed_training_refuses_the_papers_experiment_before_touching_MPI()
+    {
+        var (exitCode, output) = RunCli("--distributed --model paper");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--distributed trains the mlp and conv pairs", output);
+    }
+
+    [Fact]
     public void Help_lists_the_options()
     {
         var (exitCode, output) = RunCli("--help");
