@@ -56,7 +56,7 @@ public static class SyncBatchNorm
     public static bool IsConverted(nn.Module network, MpiWorld world) =>
         SitesOf(network).All(entry => entry.Site.StatisticsReducer is MpiStatisticsReducer reducer && ReferenceEquals(reducer.World, world));
 
-    private static List<(string Path, BatchNormSite Site)> SitesOf(nn.Module network)
+    internal static List<(string Path, BatchNormSite Site)> SitesOf(nn.Module network)
     {
         var sites = new List<(string, BatchNormSite)>();
         foreach (var (path, module) in network.named_modules())
