@@ -157,55 +157,42 @@ internal static class Program
         throw new InvalidOperationException("a network converted on rank 0 only trained without an error");
     }
 
-    private static void DieMidTraining(MpiWorld world, Dictionary<string, string> options)
-    {
-        torch.manual_seed(1);
-        var network = new SimpleNetBN();
-        SyncBatchNorm.Convert(network, world);
-        var parallel = new DataParallel(network, world);
-        for (int step = 0; ; step++)
+    private static void DieMidTraining(MpiWorld world, Dictionary<string, string> options) =>
+        TrainWithFault(world, int.MaxValue, step =>
         {
-            if (step == 2 && world.Rank == 1)
-            {
-                Console.Error.WriteLine($"rank 1: dying at step {step}");
-                Console.Error.Flush();
-                if (options.GetValueOrDefault("how") == "kill")
-                    Process.GetCurrentProcess().Kill();
-                Environment.Exit(9);
-            }
+            if (step != 2 || world.Rank != 1)
+                return;
+            Console.Error.WriteLine($"rank 1: dying at step {step}");
+            Console.Error.Flush();
+            if (options.GetValueOrDefault("how") == "kill")
+                Process.GetCurrentProcess().Kill();
+            Environment.Exit(9);
+        });
 
-            using var scope = torch.NewDisposeScope();
-            network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
-            parallel.AverageGradients();
-        }
-    }
-
-    private static void ThrowMidTraining(MpiWorld world)
-    {
-        torch.manual_seed(1);
-        var network = new SimpleNetBN();
-        SyncBatchNorm.Convert(network, world);
-        var parallel = new DataParallel(network, world);
-        for (int step = 0; step < 10; step++)
+    private static void ThrowMidTraining(MpiWorld world) =>
+        TrainWithFault(world, 10, step =>
         {
             if (step == 2 && world.Rank == 1)
                 throw new InvalidDataException("batch 2 of shard 1 is corrupt"); // any failure of the user's own code
-            using var scope = torch.NewDisposeScope();
-            network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
-            parallel.AverageGradients();
-        }
-    }
+        });
 
-    private static void StallMidTraining(MpiWorld world)
+    private static void StallMidTraining(MpiWorld world) =>
+        TrainWithFault(world, 10, step =>
+        {
+            if (step == 2 && world.Rank == 1)
+                Thread.Sleep(TimeSpan.FromMinutes(5)); // alive, but not taking part
+        });
+
+    /// <summary>Synchronized data-parallel steps of SimpleNetBN, with <paramref name="fault"/> run before each.</summary>
+    private static void TrainWithFault(MpiWorld world, int steps, Action<int> fault)
     {
         torch.manual_seed(1);
         var network = new SimpleNetBN();
         SyncBatchNorm.Convert(network, world);
         var parallel = new DataParallel(network, world);
-        for (int step = 0; step < 10; step++)
+        for (int step = 0; step < steps; step++)
         {
-            if (step == 2 && world.Rank == 1)
-                Thread.Sleep(TimeSpan.FromMinutes(5)); // alive, but not taking part
+            fault(step);
             using var scope = torch.NewDisposeScope();
             network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
             parallel.AverageGradients();
