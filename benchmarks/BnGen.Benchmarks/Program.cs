@@ -29,12 +29,13 @@ if (args.Length > 0 && args[0] == "resnet")
 if (args.Length > 2 && args[0] == "network-memory")
     return NetworkMemoryProbe.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
 
-// mpirun.mpich -np 1|2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv [global batch] [rounds]
+// mpirun.mpich -np 1|2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv [global batch] [rounds] [warm-up rounds]
 if (args.Length > 1 && args[0] == "distributed")
 {
     int batch = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 128;
-    int rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 200;
-    return DistributedSteps.Run(args[1], batch, rounds);
+    int rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 400;
+    int warmUp = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 200;
+    return DistributedSteps.Run(args[1], batch, rounds, warmUp);
 }
 
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
