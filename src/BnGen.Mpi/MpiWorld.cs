@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -132,12 +132,7 @@ public sealed unsafe class MpiWorld : IDisposable
 
     /// <summary>Checks that every rank reached the same point with the same <paramref name="label"/>.</summary>
     /// <exception cref="MpiMismatchException">Some rank is elsewhere; the message lists every rank's operation.</exception>
-    public void Agree(string label)
-    {
-        long started = Stopwatch.GetTimestamp();
-        Exchange(CollectiveKind.Agree, 0, ElementType.None, label);
-        collectiveTicks += Stopwatch.GetTimestamp() - started;
-    }
+    public void Agree(string label) => Collective(CollectiveKind.Agree, 0, ElementType.None, label, start: null);
 
     /// <summary>
     /// Gathers <paramref name="local"/> (a CPU tensor of the same length and dtype on every rank) from every rank:
@@ -148,17 +143,12 @@ public sealed unsafe class MpiWorld : IDisposable
         var source = local.contiguous();
         ElementType type = TypeOf(source);
         long count = source.NumberOfElements;
-        long started = Stopwatch.GetTimestamp();
-        Exchange(CollectiveKind.AllGather, count, type, label);
         var gathered = torch.empty([Size, count], source.dtype);
-        fixed (byte* send = source.bytes)
-        fixed (byte* receive = gathered.bytes)
-        {
-            Check(Mpich.MPI_Iallgather((IntPtr)send, Count(count, label), DataType(type), (IntPtr)receive, Count(count, label), DataType(type), Mpich.CommWorld, out int request), "MPI_Iallgather", label);
-            Wait(ref request, $"all-gather for \"{label}\"");
-        }
-
-        collectiveTicks += Stopwatch.GetTimestamp() - started;
+        IntPtr send = Address(source);
+        IntPtr receive = Address(gathered);
+        int elements = Count(count, label);
+        Collective(CollectiveKind.AllGather, count, type, label, (out int request) =>
+            Mpich.MPI_Iallgather(send, elements, DataType(type), receive, elements, DataType(type), Mpich.CommWorld, out request));
 
         if (!ReferenceEquals(source, local))
             source.Dispose();
@@ -171,15 +161,10 @@ public sealed unsafe class MpiWorld : IDisposable
         RequireContiguous(buffer, label);
         ElementType type = TypeOf(buffer);
         long count = buffer.NumberOfElements;
-        long started = Stopwatch.GetTimestamp();
-        Exchange(CollectiveKind.AllReduceSum, count, type, label);
-        fixed (byte* data = buffer.bytes)
-        {
-            Check(Mpich.MPI_Iallreduce(Mpich.InPlace, (IntPtr)data, Count(count, label), DataType(type), Mpich.Sum, Mpich.CommWorld, out int request), "MPI_Iallreduce", label);
-            Wait(ref request, $"all-reduce for \"{label}\"");
-        }
-
-        collectiveTicks += Stopwatch.GetTimestamp() - started;
+        IntPtr data = Address(buffer);
+        int elements = Count(count, label);
+        Collective(CollectiveKind.AllReduceSum, count, type, label, (out int request) =>
+            Mpich.MPI_Iallreduce(Mpich.InPlace, data, elements, DataType(type), Mpich.Sum, Mpich.CommWorld, out request));
     }
 
     /// <summary>Overwrites <paramref name="buffer"/> on every rank with rank <paramref name="root"/>'s values.</summary>
@@ -190,15 +175,10 @@ public sealed unsafe class MpiWorld : IDisposable
         RequireContiguous(buffer, label);
         ElementType type = TypeOf(buffer);
         long count = buffer.NumberOfElements;
-        long started = Stopwatch.GetTimestamp();
-        Exchange(CollectiveKind.Broadcast, count, type, label);
-        fixed (byte* data = buffer.bytes)
-        {
-            Check(Mpich.MPI_Ibcast((IntPtr)data, Count(count, label), DataType(type), root, Mpich.CommWorld, out int request), "MPI_Ibcast", label);
-            Wait(ref request, $"broadcast for \"{label}\"");
-        }
-
-        collectiveTicks += Stopwatch.GetTimestamp() - started;
+        IntPtr data = Address(buffer);
+        int elements = Count(count, label);
+        Collective(CollectiveKind.Broadcast, count, type, label, (out int request) =>
+            Mpich.MPI_Ibcast(data, elements, DataType(type), root, Mpich.CommWorld, out request));
     }
 
     /// <summary>
@@ -221,7 +201,37 @@ public sealed unsafe class MpiWorld : IDisposable
             Mpich.MPI_Finalize();
     }
 
-    private void Exchange(CollectiveKind kind, long count, ElementType type, string label)
+    private delegate int StartCollective(out int request);
+
+    /// <summary>
+    /// One collective operation: the header exchange that checks every rank is doing the same, then the operation
+    /// itself (<paramref name="start"/>; none for an agreement), waited for against the deadline, and timed.
+    /// </summary>
+    private void Collective(CollectiveKind kind, long count, ElementType type, string label, StartCollective? start)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var operation = Exchange(kind, count, type, label);
+            if (start is null)
+                return;
+            int code = start(out int request);
+            if (code != Mpich.Success)
+                Check(code, "MPI", operation.Describe());
+            Wait(ref request, operation);
+        }
+        finally
+        {
+            collectiveTicks += Stopwatch.GetTimestamp() - started;
+        }
+    }
+
+    // Tensor storage is native memory that does not move: its address stays valid while the tensor lives.
+    private static IntPtr Address(Tensor tensor) =>
+        tensor.NumberOfElements == 0 ? IntPtr.Zero : (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+
+    /// <returns>This rank's header, which every rank turned out to share.</returns>
+    private CollectiveHeader Exchange(CollectiveKind kind, long count, ElementType type, string label)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (failure is not null)
@@ -233,36 +243,39 @@ public sealed unsafe class MpiWorld : IDisposable
         fixed (CollectiveHeader* receive = all)
         {
             Check(Mpich.MPI_Iallgather((IntPtr)(&mine), bytes, Mpich.Byte, (IntPtr)receive, bytes, Mpich.Byte, Mpich.CommWorld, out int request), "MPI_Iallgather", label);
-            Wait(ref request, mine.Describe());
+            Wait(ref request, mine);
         }
 
         bool agreed = true;
         foreach (var other in all)
             agreed &= other.Equals(mine);
         if (agreed)
-            return;
+            return mine;
 
         var table = new StringBuilder();
         table.Append($"MPI ranks disagree on the next collective operation (seen by rank {Rank} of {Size}); each rank is on a different path:");
         for (int r = 0; r < all.Length; r++)
             table.Append($"\n  rank {r}: {all[r].Describe()}");
         table.Append("\nConvert the same network on every rank (SyncBatchNorm.Convert), with the same layer widths, and run the same steps.");
-        Fail(new MpiMismatchException(table.ToString()));
+        throw Fail(new MpiMismatchException(table.ToString()));
     }
 
-    private void Wait(ref int request, string what)
+    // The operation is described only when something fails: the happy path builds no strings.
+    private void Wait(ref int request, in CollectiveHeader operation)
     {
         var clock = Stopwatch.StartNew();
         var spinner = new SpinWait();
         while (true)
         {
-            Check(Mpich.MPI_Test(ref request, out int done, Mpich.StatusIgnore), "MPI_Test", what);
+            int code = Mpich.MPI_Test(ref request, out int done, Mpich.StatusIgnore);
+            if (code != Mpich.Success)
+                Check(code, "MPI_Test", operation.Describe());
             if (done != 0)
                 return;
             if (clock.Elapsed > timeout)
             {
-                Fail(new MpiTimeoutException(
-                    $"Rank {Rank} of {Size} on {ProcessorName} waited {timeout.TotalSeconds:0.#} s for the other ranks in {what}; {DescribeAbsentRanks()}. Stopping instead of waiting forever."));
+                throw Fail(new MpiTimeoutException(
+                    $"Rank {Rank} of {Size} on {ProcessorName} waited {timeout.TotalSeconds:0.#} s for the other ranks in {operation.Describe()}; {DescribeAbsentRanks()}. Stopping instead of waiting forever."));
             }
 
             // Yield rather than sleep: a millisecond's sleep would dominate a sub-millisecond reduction.
@@ -322,11 +335,11 @@ public sealed unsafe class MpiWorld : IDisposable
         return parts.Count > 0 ? string.Join("; ", parts) : "every rank answered but the collective did not complete";
     }
 
-    [DoesNotReturn]
-    private void Fail(MpiException error)
+    /// <summary>Remembers <paramref name="error"/>, so that the world refuses further collectives, and returns it to throw.</summary>
+    private MpiException Fail(MpiException error)
     {
         failure = error;
-        throw error;
+        return error;
     }
 
     private static void RequireContiguous(Tensor buffer, string label)

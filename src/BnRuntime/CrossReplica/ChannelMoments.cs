@@ -20,7 +20,7 @@ internal static class ChannelMoments
 
         using var scope = torch.NewDisposeScope();
         // Moments in the input's dtype (as ATen's kernel computes them), widened once for the combination.
-        long[] reduceOver = ReductionDimensions(input);
+        long[] reduceOver = ChannelLayout.ReductionDimensions(input);
         var mean = input.mean(reduceOver, keepdim: true);
         var centred = input - mean;
         var m2 = centred.mul_(centred).sum(reduceOver);
@@ -72,23 +72,5 @@ internal static class ChannelMoments
         }
 
         return ((long)total, torch.tensor(mean, dtype, device), torch.tensor(m2, dtype, device));
-    }
-
-    public static long[] ReductionDimensions(Tensor input)
-    {
-        var dimensions = new long[input.Dimensions - 1];
-        dimensions[0] = 0;
-        for (int i = 2; i < input.Dimensions; i++)
-            dimensions[i - 1] = i;
-        return dimensions;
-    }
-
-    /// <summary>Shape [1, C, 1, ...] that broadcasts a per-channel vector against <paramref name="input"/>.</summary>
-    public static long[] ChannelShape(Tensor input)
-    {
-        var shape = new long[input.Dimensions];
-        Array.Fill(shape, 1L);
-        shape[1] = input.size(1);
-        return shape;
     }
 }

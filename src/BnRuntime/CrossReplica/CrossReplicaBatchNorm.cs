@@ -11,8 +11,6 @@ namespace BnGen;
 /// </summary>
 internal static class CrossReplicaBatchNorm
 {
-    private static readonly Scalar One = 1L;
-
     public static Tensor Apply(
         BatchNormSite site,
         IBatchStatisticsReducer reducer,
@@ -53,13 +51,7 @@ internal static class CrossReplicaBatchNorm
             if (runningMean is not null && runningVar is not null)
             {
                 using var noGrad = torch.no_grad();
-                double factor = momentum;
-                if (numBatchesTracked is not null)
-                {
-                    numBatchesTracked.add_(One);
-                    if (cumulativeAverage)
-                        factor = 1.0 / numBatchesTracked.item<long>();
-                }
+                double factor = RunningAverage.CountBatch(numBatchesTracked, momentum, cumulativeAverage);
 
                 runningMean.mul_(1 - factor).add_(globalMean, alpha: factor);
                 runningVar.mul_(1 - factor).add_(globalVariance, alpha: factor * count / (count - 1));

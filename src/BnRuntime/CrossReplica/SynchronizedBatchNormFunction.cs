@@ -57,8 +57,8 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
         try
         {
             using var scope = torch.NewDisposeScope();
-            long[] reduceOver = ChannelMoments.ReductionDimensions(input);
-            long[] channelShape = ChannelMoments.ChannelShape(input);
+            long[] reduceOver = ChannelLayout.ReductionDimensions(input);
+            long[] channelShape = ChannelLayout.BroadcastShape(input);
             var invstd = (variance + eps).rsqrt();
             var centred = input - mean.reshape(channelShape);
             var sumDy = gradOutput.sum(reduceOver);

@@ -25,7 +25,7 @@ public static class ReferenceBatchNorm
     /// <summary>Mean and variance of each channel of [N, C, ...] over all other dimensions.</summary>
     public static Statistics BatchStatistics(Tensor input)
     {
-        long[] reduceOver = ReductionDimensions(input);
+        long[] reduceOver = ChannelLayout.ReductionDimensions(input);
         long valuesPerChannel = input.NumberOfElements / input.size(1);
         var mean = input.mean(reduceOver, keepdim: false);
         var centered = input - Broadcast(mean, input);
@@ -87,23 +87,6 @@ public static class ReferenceBatchNorm
         return normalized;
     }
 
-    private static long[] ReductionDimensions(Tensor input)
-    {
-        if (input.Dimensions < 2)
-            throw new ArgumentException($"Expected input [N, C, ...]; got a {input.Dimensions}-d input.", nameof(input));
-        var dims = new long[input.Dimensions - 1];
-        dims[0] = 0;
-        for (int i = 1; i < dims.Length; i++)
-            dims[i] = i + 1;
-        return dims;
-    }
-
     /// <summary>[C] viewed as [1, C, 1, ...] so it broadcasts against [N, C, ...].</summary>
-    private static Tensor Broadcast(Tensor perChannel, Tensor like)
-    {
-        var shape = new long[like.Dimensions];
-        Array.Fill(shape, 1L);
-        shape[1] = perChannel.size(0);
-        return perChannel.reshape(shape);
-    }
+    private static Tensor Broadcast(Tensor perChannel, Tensor like) => perChannel.reshape(ChannelLayout.BroadcastShape(like));
 }

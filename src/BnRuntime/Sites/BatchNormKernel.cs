@@ -10,10 +10,6 @@ namespace BnGen;
 /// </summary>
 internal static class BatchNormKernel
 {
-    // A C# number passed to a TorchSharp operator becomes a native Scalar that dispose scopes do not track;
-    // one shared Scalar for the counter increment keeps the hot path from allocating native memory.
-    private static readonly Scalar One = 1L;
-
     public static Tensor Apply(
         Tensor input,
         Tensor? weight,
@@ -26,13 +22,7 @@ internal static class BatchNormKernel
         bool cumulativeAverage,
         double eps)
     {
-        double averagingFactor = momentum;
-        if (training && numBatchesTracked is not null)
-        {
-            numBatchesTracked.add_(One);
-            if (cumulativeAverage)
-                averagingFactor = 1.0 / numBatchesTracked.item<long>();
-        }
+        double averagingFactor = training ? RunningAverage.CountBatch(numBatchesTracked, momentum, cumulativeAverage) : momentum;
 
         // Batch statistics in training, and in eval when there are no running statistics to use.
         bool useBatchStatistics = training || runningMean is null;
