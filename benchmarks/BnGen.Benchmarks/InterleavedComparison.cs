@@ -22,13 +22,13 @@ public static class InterleavedComparison
             manual_seed(1);
             long channels = shape[1];
             bool conv = shape.Length == 4;
-            using var site = new BatchNormSite("site", channels);
+            using var site = new BatchNormSite("site", channels, input: conv ? BatchNormInputKind.Conv2d : BatchNormInputKind.Dense);
             using BatchNorm module = conv ? nn.BatchNorm2d(channels) : nn.BatchNorm1d(channels);
             site.train();
             module.train();
             using var input = randn(shape).requires_grad_();
             using var upstream = randn(shape);
-            Func<Tensor, Tensor> sitePath = conv ? site.ForwardConv2d : site.ForwardDense;
+            Func<Tensor, Tensor> sitePath = site.call;
 
             var siteTimes = new double[rounds];
             var moduleTimes = new double[rounds];

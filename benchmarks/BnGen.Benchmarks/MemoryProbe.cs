@@ -15,13 +15,13 @@ public static class MemoryProbe
     {
         set_num_threads(2);
         manual_seed(1);
-        using var site = new BatchNormSite("site", 64);
+        using var site = new BatchNormSite("site", 64, input: BatchNormInputKind.Dense);
         using var module = nn.BatchNorm1d(64);
         site.train();
         module.train();
         Func<Tensor, Tensor> normalize = implementation switch
         {
-            "site" => site.ForwardDense,
+            "site" => site.call,
             "module" => module.forward,
             _ => throw new ArgumentException($"memory probe: unknown implementation '{implementation}'; use site or module"),
         };

@@ -42,7 +42,7 @@ public class SiteBenchmarks
         manual_seed(1);
         _input = randn(shape);
         _upstream = randn(shape);
-        _site = new BatchNormSite("site", channels);
+        _site = new BatchNormSite("site", channels, input: _conv ? BatchNormInputKind.Conv2d : BatchNormInputKind.Dense);
         _native = _conv ? nn.BatchNorm2d(channels) : nn.BatchNorm1d(channels);
         _article = new ArticleBatchNorm(channels, shape.Length);
         _weight = ones(channels).requires_grad_();
@@ -60,7 +60,7 @@ public class SiteBenchmarks
     public void TorchSharpModule() => Run(x => _native.forward(x));
 
     [Benchmark(Description = "BnRuntime site")]
-    public void BnRuntimeSite() => Run(x => _conv ? _site.ForwardConv2d(x) : _site.ForwardDense(x));
+    public void BnRuntimeSite() => Run(x => _site.call(x));
 
     [Benchmark(Description = "functional.batch_norm")]
     public void Functional() => Run(x => nn.functional.batch_norm(x, _runningMean, _runningVar, _weight, _bias, Mode != "eval-forward", 0.1, 1e-5));

@@ -28,7 +28,7 @@ public class SiteOverheadBenchmarks
     {
         set_num_threads(1);
         _input = randn(4, 2);
-        _site = new BatchNormSite("site", 2);
+        _site = new BatchNormSite("site", 2, input: BatchNormInputKind.Dense);
         _native = nn.BatchNorm1d(2);
         _weight = ones(2);
         _bias = zeros(2);
@@ -49,7 +49,7 @@ public class SiteOverheadBenchmarks
     public void Site()
     {
         using var noGrad = no_grad();
-        _site.ForwardDense(_input).Dispose();
+        _site.call(_input).Dispose();
     }
 
     [Benchmark(Description = "functional.batch_norm")]

@@ -34,8 +34,7 @@ public static class PyTorchCheckpoint
 
         using var scope = NewDisposeScope();
         var checkpoint = Read(path);
-        if (network is IBatchNormFusable fusable)
-            GeneratedNetworkSupport.CheckCheckpointFusion(checkpoint.Keys, fusable.IsBatchNormFused, network.GetType().Name);
+        BatchNormNetwork.CheckCheckpoint(network, checkpoint.Keys);
         CheckKeysAndShapes(network, checkpoint, strict, path);
 
         // TorchSharp's load_state_dict copies values in place (under no_grad), so every parameter keeps its

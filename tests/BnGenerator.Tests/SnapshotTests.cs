@@ -33,7 +33,7 @@ public sealed class SnapshotTests
         namespace Demo;
 
         [BatchNormalized]
-        public sealed partial class SimpleNetBN : Module<Tensor, Tensor>
+        public sealed partial class SimpleNetBN : BatchNormalizedModule
         {
             private readonly Flatten flatten = Flatten();
             private readonly Linear fc1 = Linear(28 * 28, 64);
@@ -49,7 +49,7 @@ public sealed class SnapshotTests
         namespace Demo.Vision
         {
             [BatchNormalized]
-            internal partial class ConvNetBN : Module<Tensor, Tensor>
+            internal partial class ConvNetBN : BatchNormalizedModule
             {
                 private const int Channels = 16;
                 private readonly Conv2d conv1 = Conv2d(1, Channels, 3, padding: 1, bias: false);
@@ -67,7 +67,7 @@ public sealed class SnapshotTests
     [Fact]
     public void EveryOption() => Verify(nameof(EveryOption), """
         [BatchNormalized(Momentum = 0.05, Epsilon = 1e-3, Affine = false, TrackRunningStats = true, CumulativeAverage = false)]
-        public partial class OptionsNet : Module<Tensor, Tensor>
+        public partial class OptionsNet : BatchNormalizedModule
         {
             private readonly Conv3d conv = Conv3d(3, 8, 3);
             [BatchNorm(Momentum = 0.5, Affine = true)]
@@ -85,7 +85,7 @@ public sealed class SnapshotTests
         namespace Gan;
 
         [BatchNormalized]
-        public sealed partial class Generator : Module<Tensor, Tensor>
+        public sealed partial class Generator : BatchNormalizedModule
         {
             private readonly Linear project = Linear(100, 128 * 7 * 7, hasBias: false);
             private readonly ReLU relu1 = ReLU();
@@ -102,7 +102,7 @@ public sealed class SnapshotTests
         namespace Models;
 
         [BatchNormalized]
-        public sealed partial class BasicBlock : Module<Tensor, Tensor>
+        public sealed partial class BasicBlock : BatchNormalizedModule
         {
             [BatchNorm(Name = "bn1")]
             private readonly Conv2d conv1;
@@ -138,7 +138,7 @@ public sealed class SnapshotTests
         namespace Models;
 
         [BatchNormalized]
-        public sealed partial class Stem : Module<Tensor, Tensor>
+        public sealed partial class Stem : BatchNormalizedModule
         {
             [BatchNorm(Name = "bn1")]
             private readonly Conv2d conv1 = Conv2d(3, 16, 3, padding: 1, bias: false);
@@ -155,11 +155,11 @@ public sealed class SnapshotTests
         namespace Demo;
 
         [BatchNormalized(TrackRunningStats = false)]
-        public partial class BatchStatsNet : Module<Tensor, Tensor>
+        public partial class BatchStatsNet : BatchNormalizedModule
         {
-            private readonly Linear fc1 = Linear(4, 4, hasBias: false);
+            private readonly Linear embed = Linear(4, 4, hasBias: false);
             private readonly GELU gelu = GELU();
-            private readonly Linear fc2 = Linear(4, 1);
+            private readonly Linear score = Linear(4, 1);
         }
         """);
 
@@ -172,10 +172,10 @@ public sealed class SnapshotTests
             public partial record Zoo
             {
                 [BatchNormalized]
-                public sealed partial class TinyNet : Module<Tensor, Tensor>
+                public sealed partial class TinyNet : BatchNormalizedModule
                 {
-                    private readonly Linear fc1 = Linear(2, 3, hasBias: false);
-                    private readonly Linear fc2 = Linear(3, 1);
+                    private readonly Linear encoder = Linear(2, 3, hasBias: false);
+                    private readonly Linear decoder = Linear(3, 1);
                 }
             }
         }
@@ -203,7 +203,7 @@ public sealed class SnapshotTests
         namespace Demo;
 
         [BatchNormalized]
-        public sealed partial class SizedNet : Module<Tensor, Tensor>
+        public sealed partial class SizedNet : BatchNormalizedModule
         {
             private readonly Linear hidden;
             private readonly ReLU relu = ReLU();

@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoBatchNormSite = Create(
         "BNG0004",
         "No layer a batch-norm site can follow",
-        "'{0}' has no Linear, Conv or ConvTranspose layer field before its last layer, so [BatchNormalized] adds no batch normalization; add [BatchNorm] to a layer or remove the attribute",
+        "'{0}' has no Linear, Conv or ConvTranspose layer field before its last layer and no Sequential or module field that could hold sites, so [BatchNormalized] adds no batch normalization; add [BatchNorm] to a layer or remove the attribute",
         DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor SiteNeverCalled = Create(

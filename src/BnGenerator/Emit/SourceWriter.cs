@@ -24,8 +24,11 @@ internal sealed class SourceWriter
         _indent++;
     }
 
+    /// <summary>Closes a block; a blank line left before it by the last member is dropped.</summary>
     public void Close(string trailer = "")
     {
+        if (_builder.Length >= 2 && _builder[_builder.Length - 1] == '\n' && _builder[_builder.Length - 2] == '\n')
+            _builder.Length--;
         _indent--;
         Line("}" + trailer);
     }

@@ -8,8 +8,9 @@ namespace BnGen.Generator.Model;
 /// <param name="SiteName">The member and module name of the site after this layer (<c>fc1_bn</c>); null without a site.</param>
 /// <param name="Registration">How InitializeBatchNorm() registers the field: as a module, a parameter or a buffer (the last two only with your own forward).</param>
 /// <param name="MayBeNull">The field's type is annotated nullable (<c>Linear?</c>): code outside InitializeBatchNorm, which checks it, writes <c>!</c>.</param>
+/// <param name="CertainlyAssigned">The field has a non-null initializer and no constructor assigns it: it is there when InitializeBatchNorm() runs, and no null check is written.</param>
 /// <remarks>Site names never need escaping: the default ends in <c>_bn</c>, and a chosen one is checked to be a plain identifier.</remarks>
-internal sealed record LayerSpec(string FieldName, string FieldIdentifier, LayerKind Kind, SiteOptions? Site, string? SiteName, bool MayBeNull = false, Registration Registration = Registration.Module);
+internal sealed record LayerSpec(string FieldName, string FieldIdentifier, LayerKind Kind, SiteOptions? Site, string? SiteName, bool MayBeNull = false, Registration Registration = Registration.Module, bool CertainlyAssigned = false);
 
 /// <summary>How a field is registered, as TorchSharp's RegisterComponents() would.</summary>
 internal enum Registration

@@ -12,6 +12,8 @@ namespace BnGen.Generator.Model;
 /// <param name="HasUserConstructor">The class declares an instance constructor: it calls InitializeBatchNorm() itself.</param>
 /// <param name="HasUserForward">The class declares forward(Tensor): it calls the sites itself, and no forward is generated.</param>
 /// <param name="Layers">Layer fields in declaration order, with their sites.</param>
+/// <param name="DerivesFromRuntimeBase">The class derives from BnGen.BatchNormalizedModule, which implements fusion, the
+/// training guard and the checkpoint rule: none of those members is generated.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string TypeName,
@@ -20,4 +22,5 @@ internal sealed record NetworkSpec(
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     bool HasUserConstructor,
     bool HasUserForward,
-    EquatableArray<LayerSpec> Layers);
+    EquatableArray<LayerSpec> Layers,
+    bool DerivesFromRuntimeBase = false);

@@ -15,7 +15,6 @@ namespace BnGen.Generator.Parsing;
 /// </summary>
 internal static class ForwardUsage
 {
-    private static readonly HashSet<string> SiteCalls = new() { "call", "forward", "ForwardDense", "ForwardConv1d", "ForwardConv2d", "ForwardConv3d" };
     private static readonly HashSet<string> ModuleCalls = new() { "call", "forward" };
 
     public static void Check(INamedTypeSymbol type, IMethodSymbol forward, IReadOnlyList<LayerSpec> layers, IReadOnlyDictionary<string, Location?> layerLocations, DiagnosticList diagnostics, CancellationToken cancellationToken)
@@ -35,7 +34,7 @@ internal static class ForwardUsage
 
         foreach (var call in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
         {
-            if (Receiver(call, SiteCalls) is not { } site || !siteOwners.TryGetValue(site, out var owner) || call.ArgumentList.Arguments.Count == 0)
+            if (Receiver(call, ModuleCalls) is not { } site || !siteOwners.TryGetValue(site, out var owner) || call.ArgumentList.Arguments.Count == 0)
                 continue;
             string? producer = Producer(call.ArgumentList.Arguments[0].Expression, call, body, modules);
             if (producer is not null && producer != owner)

@@ -21,7 +21,6 @@ internal static class GeneratedNames
         (GeneratedMemberNames.Initialize, "it creates and registers the sites", false),
         (GeneratedMemberNames.Fuse, "it folds the sites for inference", false),
         (GeneratedMemberNames.IsFused, "it tells whether FuseBatchNorm() has run", false),
-        (GeneratedMemberNames.FusedFlag, "it records FuseBatchNorm()", false),
         ("forward", "it runs the layers and sites", true),
         ("train", "it refuses training after FuseBatchNorm()", true),
         ("load", "it refuses checkpoints whose fusion differs from the network's", true),
@@ -38,7 +37,7 @@ internal static class GeneratedNames
 
             if (isOverride)
                 continue;
-            foreach (var member in InheritedMembers(type, name).Where(m => !KnownTypes.IsTorchSharpType(m.ContainingType)))
+            foreach (var member in InheritedMembers(type, name).Where(m => !KnownTypes.IsTorchSharpType(m.ContainingType) && m.ContainingAssembly?.Name != KnownTypes.RuntimeAssembly))
                 diagnostics.Add(DiagnosticDescriptors.ReservedMember, member.Locations.FirstOrDefault(), member.ContainingType.Name, name, purpose);
         }
     }

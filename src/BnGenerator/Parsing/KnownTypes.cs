@@ -9,6 +9,10 @@ internal sealed class KnownTypes
     public const string BatchNormAttribute = "BnGen.BatchNormAttribute";
     public const string NoBatchNormAttribute = "BnGen.NoBatchNormAttribute";
     public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
+    public const string BatchNormalizedModule = "BnGen.BatchNormalizedModule";
+
+    /// <summary>The assembly of BnGen's runtime: members its base class declares are the generated members' own.</summary>
+    public const string RuntimeAssembly = "BnRuntime";
 
     private KnownTypes(Compilation compilation)
     {
@@ -17,7 +21,11 @@ internal sealed class KnownTypes
         Tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
         Parameter = compilation.GetTypeByMetadataName("TorchSharp.Modules.Parameter");
         TorchNn = compilation.GetTypeByMetadataName("TorchSharp.torch+nn");
+        RuntimeBase = compilation.GetTypeByMetadataName(BatchNormalizedModule);
     }
+
+    /// <summary>BnGen.BatchNormalizedModule, the optional base class that implements fusion and checkpoint rules once.</summary>
+    public INamedTypeSymbol? RuntimeBase { get; }
 
     /// <summary>torch.nn.Module&lt;T, TResult&gt;, or null when TorchSharp is not referenced.</summary>
     public INamedTypeSymbol? TensorModule { get; }

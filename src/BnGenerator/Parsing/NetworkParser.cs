@@ -57,7 +57,9 @@ internal static class NetworkParser
             ForwardUsage.Check(type, userForward, layers, locations, diagnostics, cancellationToken);
         }
 
-        if (!layers.Any(l => l.Site is not null) && !fatal)
+        // [BatchNormalized] adds nothing only when no site is generated and no field can hold one: a Sequential or a
+        // module of your own may carry hand-placed sites or blocks with sites, which FuseBatchNorm() and the guards reach.
+        if (!layers.Any(l => l.Site is not null) && !fields.Any(f => MayHoldSites(f.Field.Type)) && !fatal)
             diagnostics.Add(DiagnosticDescriptors.NoBatchNormSite, attributeLocation, type.Name);
 
         bool hasUserConstructor = ConstructorChecks.Check(type, fields.Select(f => f.Field.Name).ToList(), diagnostics, cancellationToken);
@@ -72,9 +74,14 @@ internal static class NetworkParser
             ContainingTypes(type),
             hasUserConstructor,
             userForward is not null,
-            layers.ToEquatableArray());
+            layers.ToEquatableArray(),
+            KnownTypes.DerivesFrom(type.BaseType, known.RuntimeBase));
         return new ParseResult(network, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>Whether a field of this type may hold batch-norm sites: a container or a module that is not TorchSharp's own leaf layer.</summary>
+    private static bool MayHoldSites(ITypeSymbol type) =>
+        type is INamedTypeSymbol named && (!KnownTypes.IsTorchSharpType(named) || named.Name is "Sequential" or "Module" or "ModuleList" or "ModuleDict");
 
     private static bool IsFirstApplication(INamedTypeSymbol type, AttributeData attribute)
     {
@@ -133,7 +140,7 @@ internal static class NetworkParser
                 chain.Visit(field.Name, kind, sizes, siteName, location);
             if (site is not null && sizes.HasBias == true)
                 diagnostics.Add(DiagnosticDescriptors.RedundantBias, location, field.Name, kind == LayerKind.Linear ? "hasBias: false" : "bias: false");
-            layers.Add(new LayerSpec(registeredName, Identifiers.Escape(field.Name), kind, site, site is null ? null : siteName, field.NullableAnnotation == NullableAnnotation.Annotated, registration));
+            layers.Add(new LayerSpec(registeredName, Identifiers.Escape(field.Name), kind, site, site is null ? null : siteName, field.NullableAnnotation == NullableAnnotation.Annotated, registration, LayerAssignment.IsCertain(field, type, cancellationToken)));
         }
 
         return layers;

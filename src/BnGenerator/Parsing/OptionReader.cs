@@ -48,21 +48,21 @@ internal static class OptionReader
                             Format(momentum), owner, Rounded(1 - momentum), Rounded(1 - momentum));
                     }
 
-                    options = options with { Momentum = momentum };
+                    options = options with { Momentum = momentum, Written = options.Written | WrittenOptions.Momentum };
                     break;
                 case OptionNames.Epsilon when value is double epsilon:
                     if (!(epsilon > 0) || double.IsInfinity(epsilon))
                         diagnostics.Add(DiagnosticDescriptors.InvalidOption, LocationOf(syntax, argument.Key), "Epsilon", owner, Format(epsilon), "it must be a positive finite number (PyTorch's default is 1e-5)");
-                    options = options with { Epsilon = epsilon };
+                    options = options with { Epsilon = epsilon, Written = options.Written | WrittenOptions.Epsilon };
                     break;
                 case OptionNames.Affine when value is bool affine:
-                    options = options with { Affine = affine };
+                    options = options with { Affine = affine, Written = options.Written | WrittenOptions.Affine };
                     break;
                 case OptionNames.TrackRunningStats when value is bool track:
-                    options = options with { TrackRunningStats = track };
+                    options = options with { TrackRunningStats = track, Written = options.Written | WrittenOptions.TrackRunningStats };
                     break;
                 case OptionNames.CumulativeAverage when value is bool cumulative:
-                    options = options with { CumulativeAverage = cumulative };
+                    options = options with { CumulativeAverage = cumulative, Written = options.Written | WrittenOptions.CumulativeAverage };
                     break;
             }
         }

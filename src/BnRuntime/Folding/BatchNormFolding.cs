@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,7 +46,13 @@ public static class BatchNormFolding
             layer.transposed ? layer.groups : null);
     }
 
-    private static void Fold(nn.Module layer, Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site, Action<Parameter> setBias, Parameter? layerBias, long? transposedGroups = null)
+    /// <summary>Refuses what <see cref="FoldInto(Linear, BatchNormSite)"/> would refuse, changing nothing.</summary>
+    internal static void Check(Linear layer, BatchNormSite site) => Check(layer.weight, layer.out_features, "Linear", site);
+
+    /// <summary>Refuses what <see cref="FoldInto(Convolution, BatchNormSite)"/> would refuse, changing nothing.</summary>
+    internal static void Check(Convolution layer, BatchNormSite site) => Check(layer.weight, layer.out_channels, layer.GetType().Name, site);
+
+    private static void Check([NotNull] Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site)
     {
         if (site.IsFolded)
             throw new InvalidOperationException($"Batch-norm site '{site.SiteName}' is already folded into a layer; folding it again would apply it twice.");
@@ -54,14 +61,21 @@ public static class BatchNormFolding
         if (site.RunningMean is null || site.RunningVar is null)
             throw new InvalidOperationException($"Cannot fold batch-norm site '{site.SiteName}': it was created with trackRunningStats: false, so it normalizes with batch statistics even in eval mode and has no fixed transform to fold.");
         if (layerWeight is null)
-            throw new ArgumentException($"Cannot fold batch-norm site '{site.SiteName}': the {layerKind} layer has no weight.", nameof(layer));
+            throw new ArgumentException($"Cannot fold batch-norm site '{site.SiteName}': the {layerKind} layer has no weight.", "layer");
         if (outputs != site.NumFeatures)
-            throw new ArgumentException($"Cannot fold batch-norm site '{site.SiteName}' ({site.NumFeatures} channels) into a {layerKind} layer with {outputs} outputs.", nameof(layer));
+            throw new ArgumentException($"Cannot fold batch-norm site '{site.SiteName}' ({site.NumFeatures} channels) into a {layerKind} layer with {outputs} outputs.", "layer");
+    }
+
+    private static void Fold(nn.Module layer, Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site, Action<Parameter> setBias, Parameter? layerBias, long? transposedGroups = null)
+    {
+        Check(layerWeight, outputs, layerKind, site);
+        var runningMean = site.RunningMean!;
+        var runningVar = site.RunningVar!;
 
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
 
-        var invStd = site.RunningVar.to(float64).add(site.Epsilon).rsqrt();
+        var invStd = runningVar.to(float64).add(site.Epsilon).rsqrt();
         var scale = site.Weight is null ? invStd : site.Weight.detach().to(float64).mul(invStd);
         var shift = site.Bias is null ? zeros_like(scale) : site.Bias.detach().to(float64);
 
@@ -70,7 +84,7 @@ public static class BatchNormFolding
             : ScaleWeight(layerWeight.detach().to(float64), scale);
 
         var oldBias = layerBias is null ? zeros_like(scale) : layerBias.detach().to(float64);
-        var foldedBias = oldBias.sub(site.RunningMean.to(float64)).mul(scale).add(shift);
+        var foldedBias = oldBias.sub(runningMean.to(float64)).mul(scale).add(shift);
 
         layerWeight.copy_(foldedWeight);
         if (layerBias is null)

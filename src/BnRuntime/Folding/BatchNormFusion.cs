@@ -8,8 +8,9 @@ namespace BnGen;
 /// <summary>
 /// Folds the batch normalization of a whole TorchSharp module tree for inference, as PyTorch's
 /// <c>fuse_modules</c> does for named pairs and TorchSharp does not at all: every <see cref="BatchNormalizedAttribute"/>
-/// network in the tree runs its <c>FuseBatchNorm()</c>, and in every <see cref="Sequential"/> a Linear, Conv or
-/// ConvTranspose layer directly followed by a <see cref="BatchNormSite"/> absorbs it (TorchVision's
+/// network in the tree runs its <c>FuseBatchNorm()</c>; a site created with <see cref="BatchNormSite.After(Linear, string, double, double, bool, bool, bool)"/>
+/// folds into the layer it was created after (<see cref="BatchNormSite.Layer"/>); and in every <see cref="Sequential"/> a
+/// Linear, Conv or ConvTranspose layer directly followed by a <see cref="BatchNormSite"/> absorbs it (TorchVision's
 /// <c>downsample = Sequential(conv, bn)</c>). The tree is walked once, and every problem is reported before
 /// anything changes.
 /// </summary>
@@ -32,12 +33,9 @@ public static class BatchNormFusion
         PlanChildren(root).Apply();
     }
 
-    /// <summary>
-    /// What folding <paramref name="owner"/>'s children will do, checked in full: generated networks call it before
-    /// they fold their own sites, so that a problem anywhere in the tree changes nothing.
-    /// </summary>
+    /// <summary>What folding <paramref name="owner"/>'s children will do, checked in full, so that a problem anywhere in the tree changes nothing.</summary>
     /// <exception cref="InvalidOperationException">As <see cref="Fuse"/>.</exception>
-    public static Plan PlanChildren(nn.Module owner)
+    internal static Plan PlanChildren(nn.Module owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
         var plan = new Plan();
@@ -59,6 +57,9 @@ public static class BatchNormFusion
             return;
         }
 
+        if (module is BatchNormSite { IsFolded: false, Layer: { } layer } bound)
+            plan.Add(layer, bound, path);
+
         if (module is Sequential sequential)
             PlanPairs(sequential, path, plan);
 
@@ -75,11 +76,9 @@ public static class BatchNormFusion
             var next = children[i + 1];
             if (layer is not (Linear or Convolution))
                 continue;
-            if (next.Module is BatchNormSite { IsFolded: false } site)
+            if (next.Module is BatchNormSite { IsFolded: false, Layer: null } site)
             {
-                if (site.RunningMean is null)
-                    throw new InvalidOperationException($"Cannot fuse batch norm: site '{path}.{next.Name}' keeps no running statistics (trackRunningStats: false), so it has no fixed transform to fold.");
-                plan.Pairs.Add((layer, site));
+                plan.Add(layer, site, path + "." + next.Name);
             }
             else if (next.Module is BatchNorm)
             {
@@ -90,15 +89,31 @@ public static class BatchNormFusion
     }
 
     /// <summary>The folds and fusions a tree needs, checked and not yet done.</summary>
-    public sealed class Plan
+    internal sealed class Plan
     {
-        internal Plan()
-        {
-        }
-
         internal List<(nn.Module Layer, BatchNormSite Site)> Pairs { get; } = new();
 
         internal List<IBatchNormFusable> Networks { get; } = new();
+
+        /// <summary>Plans folding <paramref name="site"/> into <paramref name="layer"/>, refusing now what the fold would refuse.</summary>
+        internal void Add(nn.Module layer, BatchNormSite site, string path)
+        {
+            try
+            {
+                if (layer is Linear linear)
+                    BatchNormFolding.Check(linear, site);
+                else if (layer is Convolution convolution)
+                    BatchNormFolding.Check(convolution, site);
+                else
+                    throw new InvalidOperationException($"its layer is a {layer.GetType().Name}, not a Linear or Conv layer");
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                throw new InvalidOperationException($"{e.Message} Path: '{path}'. Nothing was changed.", e);
+            }
+
+            Pairs.Add((layer, site));
+        }
 
         /// <summary>Folds each planned pair and fuses each planned network.</summary>
         public void Apply()

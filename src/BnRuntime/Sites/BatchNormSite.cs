@@ -12,12 +12,13 @@ namespace BnGen;
 /// dictionaries map one to one onto PyTorch's <c>BatchNorm1d/2d/3d</c>.
 /// </summary>
 /// <remarks>
-/// Generated networks call the entry point for the layer kind they follow (<see cref="ForwardDense"/>,
-/// <see cref="ForwardConv1d"/>, <see cref="ForwardConv2d"/>, <see cref="ForwardConv3d"/>), chosen when the
-/// code is generated. <see cref="forward"/> accepts any of those ranks, for use by hand (e.g. in
-/// <c>nn.Sequential</c>).
+/// A site is a module and is called like one (<c>site.call(x)</c>), so forward hooks and pre-hooks run. Generated
+/// networks create theirs with <see cref="After(Linear, string, double, double, bool, bool, bool)"/>: the site is
+/// then sized from its layer, fixed to the input that layer produces (<see cref="Input"/>, checked on every call),
+/// and bound to it for folding (<see cref="Layer"/>). A site made with the constructor and no
+/// <c>input</c> accepts any rank from 2 to 5, for use by hand (e.g. in <c>nn.Sequential</c>).
 /// </remarks>
-public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
+public sealed partial class BatchNormSite : nn.Module<Tensor, Tensor>
 {
     // Field names are the PyTorch names: TorchSharp's Module.to() finds fields by registered name.
 #pragma warning disable IDE1006 // PyTorch naming is the contract here.
@@ -38,6 +39,7 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
     /// <param name="cumulativeAverage">Average all batches equally (PyTorch <c>momentum=None</c>) instead of using <paramref name="momentum"/>.</param>
     /// <param name="device">Device of the parameters and buffers; CPU when null.</param>
     /// <param name="dtype">Floating-point type of the parameters and running statistics; the default dtype when null.</param>
+    /// <param name="input">The input this site accepts, or null for any of [N, C], [N, C, L], [N, C, H, W], [N, C, D, H, W].</param>
     public BatchNormSite(
         string name,
         long numFeatures,
@@ -47,7 +49,8 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
         bool trackRunningStats = true,
         bool cumulativeAverage = false,
         Device? device = null,
-        ScalarType? dtype = null)
+        ScalarType? dtype = null,
+        BatchNormInputKind? input = null)
         : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numFeatures, 1);
@@ -58,7 +61,11 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
         if (cumulativeAverage && !trackRunningStats)
             throw new ArgumentException($"Batch-norm site '{name}': a cumulative average needs running statistics (trackRunningStats: true).", nameof(cumulativeAverage));
 
+        if (input is { } kind && !Enum.IsDefined(kind))
+            throw new ArgumentOutOfRangeException(nameof(input), kind, $"Batch-norm site '{name}': not a BatchNormInputKind.");
+
         SiteName = name;
+        Input = input;
         NumFeatures = numFeatures;
         Momentum = momentum;
         Epsilon = eps;
@@ -88,6 +95,9 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
 
     /// <summary>The name this site was created with; error messages use it.</summary>
     public string SiteName { get; }
+
+    /// <summary>The input this site accepts (fixed by the layer it follows), or null when it accepts any rank from 2 to 5.</summary>
+    public BatchNormInputKind? Input { get; }
 
     /// <summary>Channels (C) this site normalizes.</summary>
     public long NumFeatures { get; }
@@ -122,10 +132,15 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
     /// <summary>Training batches seen (int64 scalar), or null when not <see cref="TrackRunningStats"/>.</summary>
     public Tensor? NumBatchesTracked => num_batches_tracked;
 
-    /// <summary>Normalizes input of any supported rank: [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W].</summary>
+    /// <summary>
+    /// Normalizes <paramref name="input"/>: the rank <see cref="Input"/> names, or, without one, any of [N, C],
+    /// [N, C, L], [N, C, H, W] or [N, C, D, H, W]. Call it through <c>call()</c> so that hooks run.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rank or channel count is wrong, or a training batch has one value per channel.</exception>
     public override Tensor forward(Tensor input)
     {
-        BatchNormInputKind kind = input.Dimensions switch
+        ArgumentNullException.ThrowIfNull(input);
+        BatchNormInputKind kind = Input ?? input.Dimensions switch
         {
             2 => BatchNormInputKind.Dense,
             3 => BatchNormInputKind.Conv1d,
@@ -138,24 +153,29 @@ public sealed class BatchNormSite : nn.Module<Tensor, Tensor>
         return Normalize(input, kind);
     }
 
-    /// <summary>Normalizes [N, C] (after a Linear layer): statistics over N.</summary>
-    public Tensor ForwardDense(Tensor input) => Normalize(input, BatchNormInputKind.Dense);
-
-    /// <summary>Normalizes [N, C, L] (after a Conv1d layer): statistics over N·L.</summary>
-    public Tensor ForwardConv1d(Tensor input) => Normalize(input, BatchNormInputKind.Conv1d);
-
-    /// <summary>Normalizes [N, C, H, W] (after a Conv2d layer): statistics over N·H·W.</summary>
-    public Tensor ForwardConv2d(Tensor input) => Normalize(input, BatchNormInputKind.Conv2d);
-
-    /// <summary>Normalizes [N, C, D, H, W] (after a Conv3d layer): statistics over N·D·H·W.</summary>
-    public Tensor ForwardConv3d(Tensor input) => Normalize(input, BatchNormInputKind.Conv3d);
-
     /// <summary>
     /// Whether this site has been folded into the layer before it (<see cref="BatchNormFolding"/>): it then passes
     /// its input through unchanged, so a forward written by hand that still calls it stays correct, and it refuses
     /// training.
     /// </summary>
     public bool IsFolded { get; private set; }
+
+    /// <summary>
+    /// The layer whose output this site normalizes and into which it folds, when it was created with
+    /// <see cref="After(Linear, string, double, double, bool, bool, bool)"/> or
+    /// <see cref="After(Convolution, string, double, double, bool, bool, bool)"/>; null for a site made with the constructor.
+    /// </summary>
+    public nn.Module? Layer
+    {
+        get => layer?.Module;
+        private init => layer = value is null ? null : new LayerReference(value);
+    }
+
+    // Not a Module-typed field: TorchSharp registers a module's Module-typed fields as its children by reflection, and
+    // the layer is the network's child, not the site's (state_dict keys stay PyTorch's).
+    private readonly LayerReference? layer;
+
+    private sealed record LayerReference(nn.Module Module);
 
     /// <summary>Set by <see cref="BatchNormFolding"/> once the layer holds this site's transform.</summary>
     internal void MarkFolded() => IsFolded = true;

@@ -64,7 +64,7 @@ public sealed class RefusalTests
         original.FuseBatchNorm();
         var probe = randn(5, 1, 12, 12);
         var expected = original.forward(probe).detach();
-        Assert.Contains(GeneratedNetworkSupport.FusedMarkerKey, original.state_dict().Keys);
+        Assert.Contains(BatchNormNetwork.FusedMarkerKey, original.state_dict().Keys);
 
         string path = Path.GetTempFileName();
         try
@@ -76,7 +76,7 @@ public sealed class RefusalTests
             var before = Snapshot(unfused);
             var error = Assert.Throws<InvalidOperationException>(() => Load(unfused, original, path, viaStateDict));
             Assert.Contains("FuseBatchNorm()", error.Message);
-            Assert.Contains(GeneratedNetworkSupport.FusedMarkerKey, error.Message);
+            Assert.Contains(BatchNormNetwork.FusedMarkerKey, error.Message);
             AssertUnchanged(before, unfused);
 
             // Into a fresh network fused first: the fused network's outputs, bit for bit.

@@ -58,7 +58,7 @@ public sealed class IncrementalTests
         driver = driver.RunGenerators(edited);
 
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, TrackingNames.Networks));
-        Assert.Contains("mid.call(x)", driver.GetRunResult().GeneratedTrees.Single().ToString());
+        Assert.Contains("chain.Run(mid);", driver.GetRunResult().GeneratedTrees.Single().ToString());
     }
 
     private const string Block = """

@@ -44,7 +44,7 @@ public sealed partial class BasicBlock : Module<Tensor, Tensor>
 
 /// <summary>ResNet-18 in TorchVision's layout: a generated straight chain whose stages are Sequentials of blocks.</summary>
 [BatchNormalized]
-public sealed partial class ResNet18BN : Module<Tensor, Tensor>
+public sealed partial class ResNet18BN : BatchNormalizedModule
 {
     [BatchNorm(Name = "bn1")]
     private readonly Conv2d conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);

@@ -8,7 +8,7 @@ namespace BnGen.Generator.Tests.Networks;
 
 /// <summary>The article's network with batch norm, declared the way users write it.</summary>
 [BatchNormalized]
-public sealed partial class SimpleNetBN : Module<Tensor, Tensor>
+public sealed partial class SimpleNetBN : BatchNormalizedModule
 {
     private readonly Flatten flatten = Flatten();
     private readonly Linear fc1 = Linear(28 * 28, 64);
@@ -20,7 +20,7 @@ public sealed partial class SimpleNetBN : Module<Tensor, Tensor>
 
 /// <summary>Convolutions, pooling, flatten and a dense head: conv and dense sites in one network.</summary>
 [BatchNormalized]
-public sealed partial class ConvNetBN : Module<Tensor, Tensor>
+public sealed partial class ConvNetBN : BatchNormalizedModule
 {
     private readonly Conv2d conv1 = Conv2d(1, 8, 3, padding: 1);
     private readonly ReLU relu1 = ReLU();

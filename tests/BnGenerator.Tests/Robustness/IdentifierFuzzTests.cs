@@ -27,7 +27,7 @@ public sealed class IdentifierFuzzTests
     private static readonly string[] Names =
     {
         "@class", "@event", "@int", "@namespace", "@base", "@this", "@params", "@out", "@var",
-        "input", "x", "training", "train", "forward", "load", "skip", "source", "reader", "strict", "name", "children", "Advance", "previous", "next",
+        "input", "x", "chain", "training", "train", "forward", "load", "skip", "source", "reader", "strict", "name", "children", "Advance", "previous", "next",
         "_batchNormFused", "InitializeBatchNorm", "FuseBatchNorm", "IsBatchNormFused", "register_module", "call",
         "fc1_bn", "conv1_bn", "bn1", "a", "a_bn", "_", "__", "Layer1", "layer",
         "Сеть", "层", "café", "δ", "naïve_bn",

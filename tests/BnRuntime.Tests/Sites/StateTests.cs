@@ -54,7 +54,7 @@ public sealed class StateTests
         native.eval();
         site.eval();
         var probe = randn(2, 4, 3, 3, generator: new Generator(8));
-        TensorAssert.Identical(native.forward(probe), site.ForwardConv2d(probe), "eval output after loading");
+        TensorAssert.Identical(native.forward(probe), site.call(probe), "eval output after loading");
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class StateTests
         using var site = new BatchNormSite("bn", 5);
         site.train();
         for (int i = 0; i < 3; i++)
-            site.ForwardDense(randn(7, 5, generator: new Generator((ulong)i)));
+            site.call(randn(7, 5, generator: new Generator((ulong)i)));
         string path = Path.GetTempFileName();
         try
         {
@@ -91,7 +91,7 @@ public sealed class StateTests
         Assert.Equal(ScalarType.Float64, site.RunningVar!.dtype);
         Assert.Equal(ScalarType.Int64, site.NumBatchesTracked!.dtype);
         using var scope = NewDisposeScope();
-        site.ForwardDense(randn(4, 3, dtype: float64));
+        site.call(randn(4, 3, dtype: float64));
         Assert.Equal(1, site.NumBatchesTracked!.item<long>());
     }
 
@@ -101,7 +101,7 @@ public sealed class StateTests
         using var scope = NewDisposeScope();
         using var site = new BatchNormSite("bn", 3);
         site.train();
-        site.ForwardDense(randn(4, 3) * 5 + 2);
+        site.call(randn(4, 3) * 5 + 2);
         using (no_grad())
             site.Weight!.mul_(3);
 

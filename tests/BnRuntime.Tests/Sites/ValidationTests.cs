@@ -6,11 +6,17 @@ namespace BnGen.Tests.Sites;
 /// <summary>Bad input is refused before any work, with the site and both shapes named, and nothing changes.</summary>
 public sealed class ValidationTests
 {
-    private static BatchNormSite TrainedSite()
+    /// <summary>A site fixed to <paramref name="kind"/> (any rank when null) that has trained on one batch.</summary>
+    private static BatchNormSite TrainedSite(BatchNormInputKind? kind = null)
     {
-        var site = new BatchNormSite("fc1_bn", 4);
+        var site = new BatchNormSite("fc1_bn", 4, input: kind);
         site.train();
-        site.ForwardDense(randn(8, 4, generator: new Generator(1)));
+        var shape = new long[(int)(kind ?? BatchNormInputKind.Dense)];
+        Array.Fill(shape, 3L);
+        shape[0] = 8;
+        shape[1] = 4;
+        using (NewDisposeScope())
+            site.call(randn(shape, generator: new Generator(1)));
         return site;
     }
 
@@ -30,18 +36,11 @@ public sealed class ValidationTests
     public void Wrong_rank_or_channels_names_the_site_and_both_shapes(BatchNormInputKind kind, long[] shape, string expected, string actual)
     {
         using var scope = NewDisposeScope();
-        using var site = TrainedSite();
+        using var site = TrainedSite(kind);
         var mean = site.RunningMean!.clone();
         var variance = site.RunningVar!.clone();
 
-        Func<Tensor, Tensor> entry = kind switch
-        {
-            BatchNormInputKind.Dense => site.ForwardDense,
-            BatchNormInputKind.Conv1d => site.ForwardConv1d,
-            BatchNormInputKind.Conv2d => site.ForwardConv2d,
-            _ => site.ForwardConv3d,
-        };
-        var error = Assert.Throws<ArgumentException>(() => entry(randn(shape)));
+        var error = Assert.Throws<ArgumentException>(() => site.call(randn(shape)));
 
         Assert.Contains("'fc1_bn'", error.Message);
         Assert.Contains(expected, error.Message);
@@ -74,9 +73,9 @@ public sealed class ValidationTests
         using var scope = NewDisposeScope();
         using var site = new BatchNormSite("conv1_bn", 4);
         site.train();
-        site.ForwardConv2d(randn(1, 4, 3, 3));
+        site.call(randn(1, 4, 3, 3));
         site.eval();
-        var y = site.ForwardDense(randn(1, 4));
+        var y = site.call(randn(1, 4));
         Assert.Equal(new long[] { 1, 4 }, y.shape);
     }
 
