@@ -26,7 +26,62 @@ public static class InterleavedNetworks
             }
         }
 
+        foreach (int batch in new[] { 1, 64 })
+            CompareFused(batch, rounds);
+
         return 0;
+    }
+
+    /// <summary>Inference after FuseBatchNorm() against the same MLP without batch norm (the goal: at most 1.05x).</summary>
+    private static void CompareFused(int batch, int rounds)
+    {
+        manual_seed(1);
+        using var fused = new SimpleNetBN();
+        using var withoutBatchNorm = HandWritten.SimpleNet();
+        withoutBatchNorm.load_state_dict(fused.state_dict(), strict: false);
+        fused.eval();
+        fused.FuseBatchNorm();
+        withoutBatchNorm.eval();
+        using var images = rand(batch, 1, 28, 28);
+
+        double InferenceOf(nn.Module<Tensor, Tensor> model)
+        {
+            long start = Stopwatch.GetTimestamp();
+            using (no_grad())
+            using (model.call(images))
+            {
+            }
+
+            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        var fusedTimes = new double[rounds];
+        var plainTimes = new double[rounds];
+        for (int round = -20; round < rounds; round++)
+        {
+            double f, p;
+            if ((round & 1) == 0)
+            {
+                f = InferenceOf(fused);
+                p = InferenceOf(withoutBatchNorm);
+            }
+            else
+            {
+                p = InferenceOf(withoutBatchNorm);
+                f = InferenceOf(fused);
+            }
+
+            if (round >= 0)
+            {
+                fusedTimes[round] = f;
+                plainTimes[round] = p;
+            }
+        }
+
+        double fm = Median.Of(fusedTimes);
+        double pm = Median.Of(plainTimes);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"mlp  fused eval batch {batch,-4}  {rounds} rounds: without BN median {pm,9:F1} us, fused median {fm,9:F1} us, ratio {fm / pm:F3}"));
     }
 
     private static void Compare(string network, string mode, bool callerScope, int rounds)

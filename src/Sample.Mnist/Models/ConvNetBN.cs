@@ -6,7 +6,7 @@ namespace BnGen.Sample.Mnist.Models;
 
 /// <summary>The conv network with batch normalization after conv1, conv2 (conv sites) and fc1 (a dense site).</summary>
 [BatchNormalized]
-public sealed partial class ConvNetBN : Module<Tensor, Tensor>
+public sealed partial class ConvNetBN : BatchNormalizedModule
 {
     private readonly Conv2d conv1 = Conv2d(1, 16, 3, padding: 1);
     private readonly ReLU relu1 = ReLU();

@@ -10,7 +10,7 @@ namespace BnGen.Sample.Mnist.Models;
 /// after fc1, fc2 and fc3 (not after fc4, the output layer) and writes the constructor and forward.
 /// </summary>
 [BatchNormalized]
-public sealed partial class PaperNetBN : Module<Tensor, Tensor>
+public sealed partial class PaperNetBN : BatchNormalizedModule
 {
     private readonly Flatten flatten = Flatten();
     private readonly Linear fc1 = Linear(28 * 28, 100);

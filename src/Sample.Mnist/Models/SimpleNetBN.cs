@@ -9,7 +9,7 @@ namespace BnGen.Sample.Mnist.Models;
 /// fc1 and fc2 (not after fc3, the output layer), as in the article.
 /// </summary>
 [BatchNormalized]
-public sealed partial class SimpleNetBN : Module<Tensor, Tensor>
+public sealed partial class SimpleNetBN : BatchNormalizedModule
 {
     private readonly Flatten flatten = Flatten();
     private readonly Linear fc1 = Linear(28 * 28, 64);

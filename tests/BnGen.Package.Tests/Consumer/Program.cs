@@ -31,7 +31,7 @@ Console.WriteLine($"batches: {net.state_dict()["fc1_bn.num_batches_tracked"].ite
 Console.WriteLine($"fused difference below 1e-5: {difference < 1e-5}");
 
 [BatchNormalized]
-public sealed partial class TinyNet : Module<Tensor, Tensor>
+public sealed partial class TinyNet : BatchNormalizedModule
 {
     private readonly Linear fc1 = Linear(8, 16, hasBias: false);
     private readonly ReLU relu = ReLU();
