@@ -112,7 +112,6 @@ internal static class NetworkEmitter
                 Registration.Buffer => "register_buffer",
                 _ => "register_module",
             };
-            string statement = $"{register}(\"{Escape(layer.FieldName)}\", {Checked(layer)});";
             if (network.HasUserForward && layer.MayBeNull && layer.Site is null)
             {
                 // Optional in your forward (TorchVision's downsample): registered when the constructor made it.
@@ -122,7 +121,7 @@ internal static class NetworkEmitter
             }
             else
             {
-                w.Line(statement);
+                w.Line($"{register}(\"{Escape(layer.FieldName)}\", {Checked(layer)});");
             }
 
             if (layer.Site is not null)

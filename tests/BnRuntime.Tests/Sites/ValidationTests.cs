@@ -99,4 +99,26 @@ public sealed class ValidationTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormSite("fc2_bn", 3, momentum, eps));
         Assert.Contains("'fc2_bn'", error.Message);
     }
+
+    [Fact]
+    public void A_site_made_after_a_missing_layer_is_refused_naming_the_site()
+    {
+        var error = Assert.Throws<ArgumentNullException>(() => BatchNormSite.After((TorchSharp.Modules.Linear)null!, "fc1_bn"));
+        Assert.Contains("'fc1_bn'", error.Message);
+    }
+
+    [Fact]
+    public void A_site_made_after_a_Conv2d_refuses_dense_input_naming_both_shapes()
+    {
+        using var scope = NewDisposeScope();
+        using var conv = TorchSharp.torch.nn.Conv2d(3, 4, 3);
+        using var site = BatchNormSite.After(conv, "bn1");
+
+        var error = Assert.Throws<ArgumentException>(() => site.call(randn(8, 4)));
+
+        Assert.Contains("'bn1'", error.Message);
+        Assert.Contains("[N, 4, H, W]", error.Message);
+        Assert.Contains("a 2-d input [8, 4]", error.Message);
+        Assert.Equal(0, site.NumBatchesTracked!.item<long>());
+    }
 }
