@@ -227,17 +227,15 @@ internal static class NetworkEmitter
     {
         const string Module = "global::TorchSharp.torch.nn.Module";
         const string Keys = "global::System.Collections.Generic.IList<string>";
-        w.Line("/// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>");
+        w.Line("/// <summary>Loads a checkpoint written by <c>save</c>, all or nothing: a malformed file, or one whose keys, dtypes, shapes or fusion differ, is refused before anything changes.</summary>");
         w.Line(generatedCode);
-        w.Open($"public override {Module} load(global::System.IO.BinaryReader reader, bool strict = true, {Keys}? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)");
-        w.Line($"{Network}.CheckCheckpoint(this, reader);");
-        w.Line("return base.load(reader, strict, skip, loadedParameters);");
-        w.Close();
+        w.Line($"public override {Module} load(global::System.IO.BinaryReader reader, bool strict = true, {Keys}? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null) =>");
+        w.Line($"    base.load({Network}.CheckCheckpoint(this, reader, strict, skip), strict, skip, loadedParameters);");
         w.Line();
-        w.Line("/// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>");
+        w.Line("/// <summary>Loads a state dictionary, all or nothing: one whose keys, shapes or fusion differ is refused before anything changes.</summary>");
         w.Line(generatedCode);
         w.Open($"public override ({Keys} missing_keys, {Keys} unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, {Tensor}> source, bool strict = true, {Keys}? skip = null)");
-        w.Line($"{Network}.CheckCheckpoint(this, source.Keys);");
+        w.Line($"{Network}.CheckStateDict(this, source, strict, skip);");
         w.Line("return base.load_state_dict(source, strict, skip);");
         w.Close();
     }

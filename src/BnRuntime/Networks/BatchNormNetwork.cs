@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -107,15 +108,62 @@ public static class BatchNormNetwork
     }
 
     /// <summary>
-    /// Refuses, before anything is read into the network, a checkpoint written by TorchSharp's <c>save</c> whose
-    /// fusion differs from the network's. The reader is left where it was; a stream that cannot seek is not checked.
+    /// Checks, before anything is read into the network, a checkpoint written by TorchSharp's <c>save</c>: its
+    /// structure (every entry's dtype and shape against the file's own length, so a file that lies is refused before
+    /// anything is allocated from its numbers), its fit (keys, dtypes and shapes against the network, by the rules of
+    /// TorchSharp's <c>load</c> with these <paramref name="strict"/> and <paramref name="skip"/>) and its fusion. A load
+    /// that passes copies every tensor; one that does not changes nothing. Call it from an override of <c>load</c>
+    /// and load from the reader it returns.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The fusion differs.</exception>
+    /// <returns>The reader to load from: <paramref name="reader"/>, back where it was; or, when its stream cannot
+    /// seek, a reader over the checkpoint read into memory (at most twice the network's state plus 1 MiB).</returns>
+    /// <exception cref="InvalidOperationException">The fusion differs, or an entry does not fit; nothing was loaded.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is malformed (the message says where); nothing was loaded.</exception>
-    public static void CheckCheckpoint(nn.Module network, BinaryReader reader)
+    public static BinaryReader CheckCheckpoint(nn.Module network, BinaryReader reader, bool strict = true, IList<string>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        CheckCheckpoint(network, CheckpointKeys.Peek(reader));
+        ArgumentNullException.ThrowIfNull(reader);
+        var seekable = reader.BaseStream.CanSeek ? reader : InMemory(network, reader);
+        var entries = CheckpointHeader.Peek(seekable);
+        CheckCheckpoint(network, entries.Select(e => e.Key));
+        CheckpointFit.Check(network, entries.Select(e => (e.Key, e.DType, e.Shape)), strict, skip, CheckpointFit.Load, CheckpointHeader.FileName(reader));
+        return seekable;
+    }
+
+    /// <summary>
+    /// Checks, before anything is copied, a state dictionary about to be loaded with <c>load_state_dict</c>: its
+    /// fusion, and its keys and shapes against the network by the rules of TorchSharp's <c>load_state_dict</c> with these
+    /// <paramref name="strict"/> and <paramref name="skip"/>, except that a shape must match exactly, as in PyTorch
+    /// (TorchSharp would broadcast a [1] tensor into any shape). Other dtypes are cast, as PyTorch does.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The fusion differs, or a tensor does not fit; nothing was loaded.</exception>
+    public static void CheckStateDict(nn.Module network, IReadOnlyDictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(source);
+        CheckCheckpoint(network, source.Keys);
+        CheckpointFit.Check(network, source.Select(kv => (kv.Key, kv.Value.dtype, kv.Value.shape)), strict, skip, CheckpointFit.LoadStateDict);
+    }
+
+    /// <summary>Reads a stream that cannot seek into memory, refusing one longer than any checkpoint of the network.</summary>
+    private static BinaryReader InMemory(nn.Module network, BinaryReader reader)
+    {
+        long state = 0;
+        foreach (var (key, tensor) in network.state_dict())
+            state += tensor.NumberOfElements * tensor.ElementSize + key.Length * 4L + 16 + 10L * tensor.ndim;
+        long limit = 2 * state + (1L << 20);
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = reader.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                throw new InvalidDataException($"The checkpoint is longer than {limit} bytes, more than any checkpoint of {NameOf(network)} holds (its state is {state} bytes). Nothing was loaded.");
+            buffer.Write(chunk, 0, read);
+        }
+
+        buffer.Position = 0;
+        return new BinaryReader(buffer);
     }
 
     /// <summary>

@@ -37,20 +37,19 @@ public abstract class BatchNormalizedModule : nn.Module<Tensor, Tensor>, IBatchN
         base.train(train);
     }
 
-    /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
-    /// <exception cref="System.InvalidOperationException">The checkpoint's fusion differs from this network's.</exception>
+    /// <summary>Loads a checkpoint written by <c>save</c>, all or nothing: a malformed file, or one whose keys, dtypes,
+    /// shapes or fusion differ from this network's, is refused before anything changes.</summary>
+    /// <exception cref="System.InvalidOperationException">The checkpoint's fusion or an entry differs from this network's; nothing was loaded.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is malformed; nothing was loaded.</exception>
-    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
-    {
-        BatchNormNetwork.CheckCheckpoint(this, reader);
-        return base.load(reader, strict, skip, loadedParameters);
-    }
+    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null) =>
+        base.load(BatchNormNetwork.CheckCheckpoint(this, reader, strict, skip), strict, skip, loadedParameters);
 
-    /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
-    /// <exception cref="System.InvalidOperationException">The state dictionary's fusion differs from this network's.</exception>
+    /// <summary>Loads a state dictionary, all or nothing: one whose keys, shapes or fusion differ from this network's is
+    /// refused before anything changes.</summary>
+    /// <exception cref="System.InvalidOperationException">The state dictionary's fusion or a tensor differs from this network's; nothing was loaded.</exception>
     public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null)
     {
-        BatchNormNetwork.CheckCheckpoint(this, source?.Keys);
-        return base.load_state_dict(source!, strict, skip);
+        BatchNormNetwork.CheckStateDict(this, source, strict, skip);
+        return base.load_state_dict(source, strict, skip);
     }
 }

@@ -51,19 +51,16 @@ partial class GlobalNet : global::BnGen.IBatchNormFusable
         base.train(train);
     }
 
-    /// <summary>Loads a checkpoint written by <c>save</c>; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+    /// <summary>Loads a checkpoint written by <c>save</c>, all or nothing: a malformed file, or one whose keys, dtypes, shapes or fusion differ, is refused before anything changes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
-    public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null)
-    {
-        global::BnGen.BatchNormNetwork.CheckCheckpoint(this, reader);
-        return base.load(reader, strict, skip, loadedParameters);
-    }
+    public override global::TorchSharp.torch.nn.Module load(global::System.IO.BinaryReader reader, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null, global::System.Collections.Generic.Dictionary<string, bool>? loadedParameters = null) =>
+        base.load(global::BnGen.BatchNormNetwork.CheckCheckpoint(this, reader, strict, skip), strict, skip, loadedParameters);
 
-    /// <summary>Loads a state dictionary; refuses, before changing anything, one whose fusion differs from this network's.</summary>
+    /// <summary>Loads a state dictionary, all or nothing: one whose keys, shapes or fusion differ is refused before anything changes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("BnGen", "{version}")]
     public override (global::System.Collections.Generic.IList<string> missing_keys, global::System.Collections.Generic.IList<string> unexpected_keyes) load_state_dict(global::System.Collections.Generic.Dictionary<string, global::TorchSharp.torch.Tensor> source, bool strict = true, global::System.Collections.Generic.IList<string>? skip = null)
     {
-        global::BnGen.BatchNormNetwork.CheckCheckpoint(this, source.Keys);
+        global::BnGen.BatchNormNetwork.CheckStateDict(this, source, strict, skip);
         return base.load_state_dict(source, strict, skip);
     }
 }

@@ -8,24 +8,27 @@ using static TorchSharp.torch;
 namespace BnGen;
 
 /// <summary>
-/// Reads the keys of a checkpoint written by TorchSharp's <c>save</c> without building a tensor: each entry's
-/// header (dtype, shape) is parsed, its data skipped, and every declared size checked against what the stream
-/// holds. A file that lies about its sizes is refused here, before libtorch allocates what it declares.
+/// Reads the entries of a checkpoint written by TorchSharp's <c>save</c> without building a tensor: each entry's
+/// header (key, dtype, shape) is parsed, its data skipped, and every declared size checked against what the stream
+/// holds. A file that lies about its sizes is refused here, before libtorch allocates what it declares
+/// (TorchSharp's own reader calls <c>torch.zeros</c> with the file's numbers first).
 /// </summary>
 /// <remarks>
 /// The format, as TorchSharp writes it: the entry count (unsigned LEB128); then per entry the key (a .NET
 /// <see cref="BinaryWriter"/> string), the dtype, the rank and each dimension (unsigned LEB128), and the raw data.
 /// </remarks>
-internal static class CheckpointKeys
+internal static class CheckpointHeader
 {
-    /// <summary>The keys, the reader left where it was; null when the stream cannot seek.</summary>
+    /// <summary>One entry of the checkpoint, as its header declares it.</summary>
+    internal sealed record Entry(string Key, ScalarType DType, long[] Shape);
+
+    /// <summary>The entries, the reader left where it was.</summary>
     /// <exception cref="InvalidDataException">The checkpoint is malformed; the message names the entry and what is wrong.</exception>
-    public static IReadOnlyList<string>? Peek(BinaryReader reader)
+    /// <exception cref="NotSupportedException">The stream cannot seek.</exception>
+    public static IReadOnlyList<Entry> Peek(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var stream = reader.BaseStream;
-        if (!stream.CanSeek)
-            return null;
         long start = stream.Position;
         try
         {
@@ -33,20 +36,19 @@ internal static class CheckpointKeys
             // Each entry takes at least three bytes (key length, dtype, rank): a count the stream cannot hold is a lie,
             // refused before a list is sized from it.
             if (count > (stream.Length - stream.Position) / 3)
-                throw Malformed(start, $"it declares {count} entries in {stream.Length - start} bytes");
-            var keys = new List<string>((int)count);
+                throw Malformed(reader, start, $"it declares {count} entries in {stream.Length - start} bytes");
+            var entries = new List<Entry>((int)count);
             for (long i = 0; i < count; i++)
             {
                 string key = ReadKey(reader, i, start);
-                keys.Add(key);
-                SkipTensor(reader, key, start);
+                entries.Add(SkipTensor(reader, key, start));
             }
 
-            return keys;
+            return entries;
         }
         catch (EndOfStreamException)
         {
-            throw Malformed(start, "it ends in the middle of an entry");
+            throw Malformed(reader, start, "it ends in the middle of an entry");
         }
         finally
         {
@@ -59,7 +61,7 @@ internal static class CheckpointKeys
         var stream = reader.BaseStream;
         long length = ReadLeb128(reader, $"the length of key {index}");
         if (length > stream.Length - stream.Position)
-            throw Malformed(start, $"key {index} declares {length} bytes, past the end of the file");
+            throw Malformed(reader, start, $"key {index} declares {length} bytes, past the end of the file");
         var bytes = reader.ReadBytes((int)length);
         try
         {
@@ -67,20 +69,20 @@ internal static class CheckpointKeys
         }
         catch (DecoderFallbackException)
         {
-            throw Malformed(start, $"key {index} is not valid UTF-8");
+            throw Malformed(reader, start, $"key {index} is not valid UTF-8");
         }
     }
 
-    private static void SkipTensor(BinaryReader reader, string key, long start)
+    private static Entry SkipTensor(BinaryReader reader, string key, long start)
     {
         var stream = reader.BaseStream;
         long code = ReadLeb128(reader, $"the dtype of '{key}'");
         long elementSize = ElementSize(code);
         if (elementSize == 0)
-            throw Malformed(start, $"entry '{key}' has dtype code {code}, which is not a tensor type TorchSharp saves");
+            throw Malformed(reader, start, $"entry '{key}' has dtype code {code}, which is not a tensor type TorchSharp saves");
         long rank = ReadLeb128(reader, $"the rank of '{key}'");
         if (rank > 64)
-            throw Malformed(start, $"entry '{key}' declares rank {rank}");
+            throw Malformed(reader, start, $"entry '{key}' declares rank {rank}");
         long remaining = stream.Length - stream.Position;
         long bytes = elementSize;
         var shape = new long[rank];
@@ -89,13 +91,14 @@ internal static class CheckpointKeys
             shape[d] = ReadLeb128(reader, $"dimension {d} of '{key}'");
             // Multiplies only while the product stays within what the file holds: no overflow, and a lie is found at once.
             if (shape[d] != 0 && bytes > remaining / shape[d])
-                throw Malformed(start, $"entry '{key}' declares shape [{string.Join(", ", shape[..(d + 1)])}{(d + 1 < rank ? ", …" : "")}] of {(ScalarType)code}, more data than the {remaining} bytes left in the file");
+                throw Malformed(reader, start, $"entry '{key}' declares shape [{string.Join(", ", shape[..(d + 1)])}{(d + 1 < rank ? ", …" : "")}] of {(ScalarType)code}, more data than the {remaining} bytes left in the file");
             bytes *= shape[d];
         }
 
         if (bytes > stream.Length - stream.Position)
-            throw Malformed(start, $"entry '{key}' declares {bytes} bytes of data, past the end of the file");
+            throw Malformed(reader, start, $"entry '{key}' declares {bytes} bytes of data, past the end of the file");
         stream.Seek(bytes, SeekOrigin.Current);
+        return new Entry(key, (ScalarType)code, shape);
     }
 
     /// <summary>Bytes per element of the dtypes TorchSharp saves, by ScalarType code; 0 for any other code.</summary>
@@ -121,9 +124,15 @@ internal static class CheckpointKeys
                 return result;
         }
 
-        throw new InvalidDataException($"The checkpoint is malformed: {what} is not a valid LEB128 number. Nothing was loaded.");
+        throw Malformed(reader, reader.BaseStream.Position, $"{what} is not a valid LEB128 number");
     }
 
-    private static InvalidDataException Malformed(long start, string what) =>
-        new($"The checkpoint is malformed: {what} (read from offset {start.ToString(CultureInfo.InvariantCulture)}). Nothing was loaded.");
+    /// <summary>The file behind the reader: TorchSharp's <c>load(path)</c> reads through a FileStream, which knows its name.</summary>
+    internal static string? FileName(BinaryReader reader) => reader.BaseStream is FileStream { Name: { Length: > 0 } name } ? name : null;
+
+    private static InvalidDataException Malformed(BinaryReader reader, long start, string what)
+    {
+        string file = FileName(reader) is { } name ? $" '{name}'" : "";
+        return new($"The checkpoint{file} is malformed: {what} (read from offset {start.ToString(CultureInfo.InvariantCulture)}). Nothing was loaded.");
+    }
 }
