@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BnGen.Generator.Tests.Networks;
@@ -63,5 +64,51 @@ public sealed class CorruptCheckpointTests
 
         foreach (var (key, value) in original.state_dict())
             TensorAssert.Identical(value, copy.state_dict()[key], key);
+    }
+
+    public static TheoryData<string, string> WrongTensors => new()
+    {
+        // TorchSharp's load_state_dict would broadcast a [1] tensor into the 128 running variances.
+        { "a [1] tensor for a [128] one", "'fc2_bn.running_var' is [1] in the checkpoint but [128]" },
+        // TorchSharp's would copy every tensor before this one, then throw.
+        { "a [3, 3] tensor for a [10] one", "'fc3.bias' is [3, 3] in the checkpoint but [10]" },
+        { "an unknown key", "unexpected 'fc4.weight'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongTensors))]
+    public void A_state_dict_with_one_wrong_tensor_is_refused_before_the_first_copy(string what, string expected)
+    {
+        using var scope = NewDisposeScope();
+        using var net = new SimpleNetBN();
+        var before = net.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
+        // Every tensor of another network of the same shape, then the wrong one last.
+        using var other = new SimpleNetBN();
+        var source = other.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
+        switch (what)
+        {
+            case "a [1] tensor for a [128] one": source["fc2_bn.running_var"] = ones(1); break;
+            case "a [3, 3] tensor for a [10] one": source.Remove("fc3.bias"); source["fc3.bias"] = ones(3, 3); break;
+            default: source["fc4.weight"] = ones(1); break;
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => net.load_state_dict(source));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Contains("Nothing was loaded", error.Message);
+        foreach (var (key, value) in net.state_dict())
+            TensorAssert.Identical(before[key], value, $"{key} after refusing {what}");
+    }
+
+    [Fact]
+    public void A_lenient_state_dict_load_takes_the_keys_it_has_and_casts_other_dtypes_as_PyTorch_does()
+    {
+        using var scope = NewDisposeScope();
+        using var net = new SimpleNetBN();
+        var source = new Dictionary<string, Tensor> { ["fc3.bias"] = arange(10, ScalarType.Float64) };
+
+        net.load_state_dict(source, strict: false);
+
+        TensorAssert.Identical(arange(10, ScalarType.Float32), net.state_dict()["fc3.bias"], "fc3.bias cast to float32");
     }
 }
