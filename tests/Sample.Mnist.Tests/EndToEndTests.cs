@@ -262,6 +262,23 @@ public sealed class EndToEndTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_folder.Path, "out")));
     }
 
+    [Fact]
+    public void A_data_file_that_is_a_fifo_exits_2_naming_it_instead_of_hanging()
+    {
+        string data = Path.Combine(_folder.Path, "data");
+        SyntheticMnist.WriteFolder(data, train: 40, test: 10);
+        string labels = Path.Combine(data, IdxFileSet.TestLabelsName);
+        File.Delete(labels);
+        using (var mkfifo = Process.Start("mkfifo", labels)!)
+            Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0, "mkfifo failed");
+
+        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(labels + ": not a regular file (a FIFO)", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
     private (int ExitCode, string Output) RunCli(string arguments)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Sample.Mnist.dll");

@@ -83,7 +83,7 @@ public sealed class IdxFileTests : IDisposable
         BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), 5);
         File.WriteAllBytes(path, bytes);
 
-        Assert.Contains("announces 5 labels but the file holds 3", Assert.Throws<IdxFormatException>(() => IdxFile.ReadLabels(path)).Message);
+        Assert.Contains("announces 5 labels (13 bytes in all) but the file has 11 bytes (truncated?)", Assert.Throws<IdxFormatException>(() => IdxFile.ReadLabels(path)).Message);
     }
 
     [Fact]

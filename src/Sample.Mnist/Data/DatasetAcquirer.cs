@@ -92,7 +92,8 @@ public sealed class DatasetAcquirer
     private static string DescribeExisting(IdxFileSet files)
     {
         string provenance = Path.Combine(files.Folder, "SOURCE.txt");
-        string origin = File.Exists(provenance) ? File.ReadAllText(provenance).Trim() : "existing IDX files";
+        // SOURCE.txt is ours, but the folder may not be: read a line's worth, never a file of any size.
+        string origin = File.Exists(provenance) ? DataFileStream.ReadText(provenance, 4096).Trim() : "existing IDX files";
         return $"{origin} (read from {Path.GetFullPath(files.Folder)})";
     }
 

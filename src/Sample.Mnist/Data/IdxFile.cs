@@ -18,31 +18,47 @@ public static class IdxFile
     /// <summary>Images as [count, rows, columns] bytes.</summary>
     public sealed record Images(byte[] Pixels, int Count, int Rows, int Columns);
 
+    /// <summary>More images than any MNIST-family set holds (EMNIST's largest split is 814,255).</summary>
+    public const int MaxCount = 1_000_000;
+
+    /// <summary>Larger than any image such a set uses.</summary>
+    public const int MaxSide = 256;
+
+    /// <summary>A million 28x28 images and then some: what one byte array can hold comfortably.</summary>
+    public const long MaxPixelBytes = 1L << 30;
+
+    /// <summary>
+    /// Reads an image file: the header is read and checked first (magic, sizes within <see cref="MaxCount"/> and
+    /// <see cref="MaxSide"/>, and for a plain file its length), then exactly the bytes it announces, and then the
+    /// end of the file, so neither a lying header nor a compression bomb makes it read or allocate more.
+    /// </summary>
+    /// <exception cref="IdxFormatException">The file is missing, not a regular file, or not the IDX file its header says; the message names it.</exception>
     public static Images ReadImages(string path)
     {
-        byte[] bytes = ReadAll(path);
-        RequireLength(path, bytes, 16, "the 16-byte image header");
-        RequireMagic(path, bytes, ImageMagic, "an image file");
-        int count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
-        int rows = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8));
-        int columns = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(12));
-        if (count < 0 || rows <= 0 || columns <= 0)
-            throw new IdxFormatException(path, $"the header gives {count} images of {rows}x{columns} pixels, which is not a valid size");
-        long expected = 16 + (long)count * rows * columns;
-        if (bytes.Length != expected)
-            throw new IdxFormatException(path, $"the header announces {count} images of {rows}x{columns} pixels ({expected} bytes in all) but the file has {bytes.Length} bytes{(bytes.Length < expected ? " (truncated?)" : "")}");
-        return new Images(bytes.AsSpan(16).ToArray(), count, rows, columns);
+        using var stream = DataFileStream.Open(path);
+        var header = ReadHeader(path, stream, 16, "the 16-byte image header");
+        RequireMagic(path, header, ImageMagic, "an image file");
+        int count = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
+        int rows = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(8));
+        int columns = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(12));
+        if (count < 0 || count > MaxCount || rows <= 0 || rows > MaxSide || columns <= 0 || columns > MaxSide || (long)count * rows * columns > MaxPixelBytes)
+            throw new IdxFormatException(path, $"the header gives {count} images of {rows}x{columns} pixels, which is not a valid size (at most {MaxCount} images, {MaxSide} pixels a side, {MaxPixelBytes} bytes in all)");
+        long expected = (long)count * rows * columns;
+        byte[] pixels = ReadBody(path, stream, 16, expected, $"{count} images of {rows}x{columns} pixels");
+        return new Images(pixels, count, rows, columns);
     }
 
+    /// <summary>Reads a label file, checked as <see cref="ReadImages"/> checks an image file.</summary>
+    /// <exception cref="IdxFormatException">The file is missing, not a regular file, or not the IDX file its header says; the message names it.</exception>
     public static byte[] ReadLabels(string path)
     {
-        byte[] bytes = ReadAll(path);
-        RequireLength(path, bytes, 8, "the 8-byte label header");
-        RequireMagic(path, bytes, LabelMagic, "a label file");
-        int count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
-        if (count < 0 || bytes.Length != 8L + count)
-            throw new IdxFormatException(path, $"the header announces {count} labels but the file holds {bytes.Length - 8}{(bytes.Length - 8 < count ? " (truncated?)" : "")}");
-        return bytes.AsSpan(8).ToArray();
+        using var stream = DataFileStream.Open(path);
+        var header = ReadHeader(path, stream, 8, "the 8-byte label header");
+        RequireMagic(path, header, LabelMagic, "a label file");
+        int count = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
+        if (count < 0 || count > MaxCount)
+            throw new IdxFormatException(path, $"the header announces {count} labels, which is not a valid count (at most {MaxCount})");
+        return ReadBody(path, stream, 8, count, $"{count} labels");
     }
 
     /// <summary>Writes through a temporary file and a rename, so a failed write leaves no partial file behind.</summary>
@@ -87,29 +103,58 @@ public static class IdxFile
         }
     }
 
-    private static byte[] ReadAll(string path)
+    private static byte[] ReadHeader(string path, Stream stream, int length, string what)
     {
-        if (!File.Exists(path))
-            throw new IdxFormatException(path, "file not found");
+        var header = new byte[length];
+        int read = Fill(path, stream, header);
+        if (read < length)
+            throw new IdxFormatException(path, $"the file has {read} bytes{(stream is GZipStream ? " once decompressed" : "")}, fewer than {what} (truncated?)");
+        return header;
+    }
+
+    /// <summary>Exactly <paramref name="length"/> bytes after the header, and then nothing.</summary>
+    private static byte[] ReadBody(string path, Stream stream, int headerLength, long length, string what)
+    {
+        long total = headerLength + length;
+        // A plain file's length is known before reading: a mismatch is reported without reading the data.
+        if (stream is FileStream file && file.Length != total)
+            throw new IdxFormatException(path, $"the header announces {what} ({total} bytes in all) but the file has {file.Length} bytes{(file.Length < total ? " (truncated?)" : "")}");
+        // A compressed file is read in chunks: memory follows what it really inflates to, up to what was announced.
+        byte[] body = stream is FileStream ? new byte[length] : ReadChunks(path, stream, length);
+        int read = stream is FileStream ? Fill(path, stream, body) : body.Length;
+        if (read < length)
+            throw new IdxFormatException(path, $"the header announces {what} ({total} bytes in all) but the file decompresses to {headerLength + read} bytes (truncated?)");
+        if (Fill(path, stream, new byte[1]) > 0)
+            throw new IdxFormatException(path, $"the header announces {what} ({total} bytes in all) but the file holds more");
+        return body;
+    }
+
+    private static byte[] ReadChunks(string path, Stream stream, long length)
+    {
+        using var memory = new MemoryStream();
+        var chunk = new byte[1 << 20];
+        while (memory.Length < length)
+        {
+            int read = Fill(path, stream, chunk, (int)Math.Min(chunk.Length, length - memory.Length));
+            if (read == 0)
+                break;
+            memory.Write(chunk, 0, read);
+        }
+
+        return memory.ToArray();
+    }
+
+    /// <summary>Reads until <paramref name="count"/> bytes are in <paramref name="buffer"/> or the stream ends; gzip errors name the file.</summary>
+    private static int Fill(string path, Stream stream, byte[] buffer, int? count = null)
+    {
         try
         {
-            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-                return File.ReadAllBytes(path);
-            using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-            using var memory = new MemoryStream();
-            gzip.CopyTo(memory);
-            return memory.ToArray();
+            return stream.ReadAtLeast(buffer.AsSpan(0, count ?? buffer.Length), count ?? buffer.Length, throwOnEndOfStream: false);
         }
         catch (InvalidDataException e)
         {
             throw new IdxFormatException(path, "not a valid gzip file (" + e.Message + ")");
         }
-    }
-
-    private static void RequireLength(string path, byte[] bytes, int length, string what)
-    {
-        if (bytes.Length < length)
-            throw new IdxFormatException(path, $"the file has {bytes.Length} bytes, fewer than {what} (truncated?)");
     }
 
     private static void RequireMagic(string path, byte[] bytes, int magic, string what)
