@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Xunit.Abstractions;
 
 namespace BnGen.PyTorch.Tests.Untrusted;
 
@@ -21,6 +22,9 @@ public sealed class HostileFileTests : IDisposable
     private const double Megabytes = 300;
     private const int Float32 = 6, Float64 = 7, Int64 = 4;
     private readonly string _work = Directory.CreateTempSubdirectory("bngen-hostile-").FullName;
+    private readonly ITestOutputHelper _output;
+
+    public HostileFileTests(ITestOutputHelper output) => _output = output;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
@@ -215,8 +219,9 @@ public sealed class HostileFileTests : IDisposable
         Assert.True(report.PeakMegabytes < 50, $"peak {report.PeakMegabytes:F1} MB for one 0.2 MB tensor");
     }
 
-    private static void AssertRefused(LoadProbe.Report report, string exception, string fragment, string? file, string what)
+    private void AssertRefused(LoadProbe.Report report, string exception, string fragment, string? file, string what)
     {
+        _output.WriteLine($"{what}: {report.Outcome} in {report.Milliseconds:F1} ms, peak +{report.PeakMegabytes:F1} MB: {report.Message}");
         Assert.True(report.Outcome == "refused", $"{what}: loaded, but should have been refused");
         Assert.Equal("System." + (exception == "InvalidDataException" ? "IO." : "") + exception, report.Exception);
         string message = report.Message ?? "";
