@@ -25,7 +25,8 @@ public static class Experiment
         manual_seed(settings.Training.Seed);
         bool root = world?.IsRoot ?? true;
 
-        var acquirer = new DatasetAcquirer(root ? log : _ => { }, settings.DownloadTimeout, settings.TestSize);
+        var checksums = settings.Checksums();
+        var acquirer = new DatasetAcquirer(root ? log : _ => { }, settings.DownloadTimeout, checksums);
         IdxFileSet files;
         if (world is null)
         {
@@ -39,8 +40,11 @@ public static class Experiment
             files = fetched ?? acquirer.Acquire(settings.DataFolder, settings.Dataset);
         }
 
-        using var data = MnistData.Load(files, acquirer.Source);
-        log($"Data: {data.Train.Count:N0} training and {data.Test.Count:N0} test images; source: {data.Source}.");
+        using var data = MnistData.Load(files, acquirer.Source, checksums);
+        double dataSeconds = clock.Elapsed.TotalSeconds;
+        var machine = MachineInfo.Current(settings.Threads);
+        log($"Data: {data.Train.Count:N0} training and {data.Test.Count:N0} test images, each file checked against {checksums.Description} checksums; source: {data.Source} ({dataSeconds:F1} s).");
+        log($"Machine: {machine}.");
 
         using var pair = ModelPair.Create(settings.Model);
         var distribution = world is null ? null : new Distribution(world, pair.Plain, pair.Normalized);
@@ -65,7 +69,8 @@ public static class Experiment
         }
 
         int stepsPerEpoch = settings.Training.StepsPerEpoch(data.Train.Count);
-        var summary = new RunSummary(
+        var outputClock = Stopwatch.StartNew();
+        RunSummary Summary(double outputSeconds) => new(
             settings.Dataset == DatasetKind.Mnist ? "mnist" : "fashion-mnist",
             data.Source,
             data.Train.Count,
@@ -78,19 +83,28 @@ public static class Experiment
             {
                 ModelSummary.From(plain, CountParameters(pair.Plain)),
                 ModelSummary.From(normalized, CountParameters(pair.Normalized)),
-            });
+            },
+            machine,
+            new RunTiming(
+                dataSeconds,
+                plain.EpochSeconds.Sum() + normalized.EpochSeconds.Sum(),
+                plain.EvaluationSeconds + normalized.EvaluationSeconds,
+                outputSeconds));
 
         if (!root)
-            return summary; // Rank 0 writes; every rank holds the same networks and numbers.
+            return Summary(0); // Rank 0 writes; every rank holds the same networks and numbers.
 
         // Every output is written into a staging folder first and moved into place only when all are written:
         // a failure leaves the output folder as it was, never half a run.
+        RunSummary summary;
         var staging = Directory.CreateTempSubdirectory("bngen-mnist-out-");
         try
         {
             Plots.TrainingLoss(Path.Combine(staging.FullName, "training-loss.png"), plain, normalized);
             Plots.ActivationDistribution(Path.Combine(staging.FullName, "activation-distribution.png"), plain, normalized, pair.FirstLayer);
             MetricsCsv.Write(Path.Combine(staging.FullName, "metrics.csv"), stepsPerEpoch, plain, normalized);
+            // The time of writing summary.json itself is not in it: it is the last and smallest file.
+            summary = Summary(outputClock.Elapsed.TotalSeconds);
             summary.Write(Path.Combine(staging.FullName, "summary.json"));
             Directory.CreateDirectory(settings.OutputFolder);
             foreach (var file in staging.GetFiles())
@@ -119,7 +133,8 @@ public static class Experiment
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Running loss: mean of the last {TrainingOptions.RunningLossWindow} steps. Total time {summary.TotalSeconds:F1} s.");
+        var t = summary.Timing;
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Running loss: mean of the last {TrainingOptions.RunningLossWindow} steps. Total time {summary.TotalSeconds:F1} s: data {t.DataSeconds:F1} s, training {t.TrainingSeconds:F1} s, evaluation {t.EvaluationSeconds:F1} s, plots and files {t.OutputSeconds:F1} s.");
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote training-loss.png, activation-distribution.png, metrics.csv and summary.json to {Path.GetFullPath(outputFolder)}");
     }
 

@@ -13,6 +13,10 @@ public sealed record ExperimentSettings(
     TrainingOptions Training,
     int Threads,
     string OutputFolder,
-    int TestSize,
     TimeSpan DownloadTimeout,
-    bool PlainOutput);
+    bool PlainOutput,
+    string? ChecksumsFile = null)
+{
+    /// <summary>What the data files must be: the checksums in <see cref="ChecksumsFile"/>, or the data set's known ones.</summary>
+    public DataChecksums Checksums() => ChecksumsFile is null ? DataChecksums.For(Dataset) : DataChecksums.Load(ChecksumsFile);
+}

@@ -31,9 +31,10 @@ public static class PaperExperiment
         set_num_threads(settings.Threads);
         manual_seed(settings.Training.Seed);
 
-        var acquirer = new DatasetAcquirer(log, settings.DownloadTimeout, settings.TestSize);
+        var checksums = settings.Checksums();
+        var acquirer = new DatasetAcquirer(log, settings.DownloadTimeout, checksums);
         var files = acquirer.Acquire(settings.DataFolder, settings.Dataset);
-        using var data = MnistData.Load(files, acquirer.Source);
+        using var data = MnistData.Load(files, acquirer.Source, checksums);
         log($"Data: {data.Train.Count:N0} training and {data.Test.Count:N0} test images; source: {data.Source}.");
         log($"Ioffe & Szegedy (2015), section 4.1: {steps:N0} steps of batch {PaperTrainer.BatchSize}, SGD lr {settings.Training.LearningRate.ToString(CultureInfo.InvariantCulture)}.");
 

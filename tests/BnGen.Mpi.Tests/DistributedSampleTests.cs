@@ -22,8 +22,8 @@ public sealed class DistributedSampleTests(ITestOutputHelper output)
         try
         {
             string data = Path.Combine(root, "data");
-            SyntheticMnist.WriteFolder(data, train: 512, test: 128);
-            string[] common = ["--data", data, "--epochs", "2", "--batch-size", "32", "--plain"];
+            string checksums = SyntheticMnist.WriteFolder(data, train: 512, test: 128);
+            string[] common = ["--data", data, "--checksums", checksums, "--epochs", "2", "--batch-size", "32", "--plain"];
 
             var distributed = MpiJob.RunSample(2, [.. common, "--distributed", "--out", Path.Combine(root, "two")], TimeSpan.FromMinutes(4));
             output.WriteLine(distributed.Output);
@@ -54,8 +54,8 @@ public sealed class DistributedSampleTests(ITestOutputHelper output)
         try
         {
             string data = Path.Combine(root, "data");
-            SyntheticMnist.WriteFolder(data, train: 64, test: 16);
-            var job = MpiJob.RunSample(3, ["--data", data, "--batch-size", "2", "--distributed", "--plain", "--out", Path.Combine(root, "out")], TimeSpan.FromMinutes(2));
+            string checksums = SyntheticMnist.WriteFolder(data, train: 64, test: 16);
+            var job = MpiJob.RunSample(3, ["--data", data, "--checksums", checksums, "--batch-size", "2", "--distributed", "--plain", "--out", Path.Combine(root, "out")], TimeSpan.FromMinutes(2));
 
             Assert.NotEqual(0, job.ExitCode);
             Assert.Matches("rank [0-2] of 3 on .*: ArgumentException: --batch-size 2 is smaller than the 3 processes", job.Output);

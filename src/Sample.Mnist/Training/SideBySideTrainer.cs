@@ -86,8 +86,12 @@ public sealed class SideBySideTrainer
             normalized.EpochTrainLoss.Add(normalizedSum / stepsPerEpoch);
             plain.EpochSeconds.Add(plainClock.Elapsed.TotalSeconds);
             normalized.EpochSeconds.Add(normalizedClock.Elapsed.TotalSeconds);
+            var evaluation = Stopwatch.StartNew();
             plain.EpochTestAccuracy.Add(Evaluate(pair.Plain, data.Test));
+            plain.EvaluationSeconds += evaluation.Elapsed.TotalSeconds;
+            evaluation.Restart();
             normalized.EpochTestAccuracy.Add(Evaluate(pair.Normalized, data.Test));
+            normalized.EvaluationSeconds += evaluation.Elapsed.TotalSeconds;
             _progress.EndEpoch(epoch, plain, normalized);
         }
 

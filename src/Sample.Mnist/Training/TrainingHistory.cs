@@ -19,6 +19,9 @@ public sealed class TrainingHistory
     /// <summary>Mean training loss of each epoch.</summary>
     public List<double> EpochTrainLoss { get; } = new();
 
+    /// <summary>Seconds spent evaluating this network on the test split, over all epochs.</summary>
+    public double EvaluationSeconds { get; set; }
+
     /// <summary>Seconds spent training this network in each epoch (forward, backward, step).</summary>
     public List<double> EpochSeconds { get; } = new();
 
