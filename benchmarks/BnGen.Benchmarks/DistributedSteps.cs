@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using BnGen.Mpi;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using TorchSharp;
 using static TorchSharp.torch;
 

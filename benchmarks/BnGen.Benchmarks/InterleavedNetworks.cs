@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using static TorchSharp.torch;
 
 namespace BnGen.Benchmarks;

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using BnGen.Generator.Tests.Networks;
+using BnGen.TestSupport.ResNet;
 using TorchSharp;
 using static TorchSharp.torch;
 

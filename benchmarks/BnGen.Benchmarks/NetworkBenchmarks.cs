@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using BnGen.LoadProbe;
+using BnGen.TestSupport.Article;
 using BnGen.PyTorch;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ if (args.Length != 2 || !new[] { "load", "load-unseekable", "pytorch", "pytorch-
 }
 
 string mode = args[0], path = args[1];
-using var network = new ProbeNet();
+using var network = new SimpleNetBN();
 var before = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 byte[]? bytes = mode == "load-unseekable" ? File.ReadAllBytes(path) : null;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using TorchSharp;
 using static TorchSharp.torch;
 

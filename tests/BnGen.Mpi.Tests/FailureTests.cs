@@ -87,7 +87,7 @@ public sealed class FailureTests(ITestOutputHelper output)
     private MpiJob.Result Run(int processes, string scenario, string[]? extra = null, int timeoutSeconds = 60, string[]? launcherOptions = null)
     {
         var environment = new Dictionary<string, string> { ["BNGEN_MPI_TIMEOUT_SECONDS"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        var job = MpiJob.Run(processes, [$"scenario={scenario}", .. extra ?? []], Limit, environment, launcherOptions);
+        var job = MpiJob.Run(processes, Worker.Assembly, [$"scenario={scenario}", .. extra ?? []], Limit, environment, launcherOptions);
         output.WriteLine($"exit {job.ExitCode} after {job.Elapsed.TotalSeconds:0.0} s:\n{job.Output}");
         return job;
     }

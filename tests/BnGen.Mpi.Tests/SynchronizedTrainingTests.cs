@@ -92,7 +92,7 @@ public sealed class SynchronizedTrainingTests(ITestOutputHelper output)
         string folder = Directory.CreateTempSubdirectory("bngen-mpi-").FullName;
         try
         {
-            var job = MpiJob.Run(processes, ["scenario=train", $"net={net}", $"dtype={dtype}", $"slices={slices}", $"steps={steps}", $"sync={sync}", $"out={folder}"], TimeSpan.FromMinutes(4));
+            var job = MpiJob.Run(processes, Worker.Assembly, ["scenario=train", $"net={net}", $"dtype={dtype}", $"slices={slices}", $"steps={steps}", $"sync={sync}", $"out={folder}"], TimeSpan.FromMinutes(4));
             output.WriteLine($"mpirun -np {processes}: exit {job.ExitCode} after {job.Elapsed.TotalSeconds:0.0} s");
             Assert.True(job.ExitCode == 0, $"mpirun exited {job.ExitCode}:\n{job.Output}");
             var ranks = new Dictionary<int, Dictionary<string, double[]>>();

@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -131,7 +131,7 @@ internal static class Program
     {
         "simple" => new SimpleNetBN(),
         "conv" => new ConvNetBN(),
-        "resnet" => new BnGen.Generator.Tests.Networks.ResNet18BN(),
+        "resnet" => new BnGen.TestSupport.ResNet.ResNet18BN(),
         _ => throw new ArgumentException($"unknown net {net}"),
     };
 

@@ -3,7 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -214,10 +214,10 @@ public sealed class RuntimeContractTests
     }
 
     [Fact]
-    public void Every_diagnostic_has_a_unique_id_a_README_section_and_a_release_entry()
+    public void Every_diagnostic_has_a_unique_id_a_reference_section_and_a_release_entry()
     {
         string root = RepositoryRoot();
-        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        string reference = File.ReadAllText(Path.Combine(root, "docs", "diagnostics.md"));
         string releases = File.ReadAllText(Path.Combine(root, "src", "BnGenerator", "AnalyzerReleases.Unshipped.md"));
         var ids = DiagnosticDescriptors.All.Select(d => d.Id).ToList();
 
@@ -226,7 +226,7 @@ public sealed class RuntimeContractTests
         Assert.Equal(fields.Count(), ids.Count);
         foreach (var id in ids)
         {
-            Assert.Contains("### " + id, readme);
+            Assert.Contains("\n## " + id + "\n", reference);
             Assert.Contains(id + " |", releases);
         }
     }

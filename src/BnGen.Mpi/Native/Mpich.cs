@@ -7,7 +7,7 @@ namespace BnGen.Mpi.Native;
 /// <summary>
 /// The few MPI calls BnGen needs, bound to MPICH's ABI: handles are 32-bit integers with the values below, the
 /// ABI MPICH, Intel MPI and MS-MPI share. Open MPI's handles are pointers to its own structures, so this binding
-/// (like MPI.NET's) cannot drive Open MPI; see README, "Distributed training".
+/// (like MPI.NET's) cannot drive Open MPI; see docs/distributed.md.
 /// </summary>
 internal static class Mpich
 {

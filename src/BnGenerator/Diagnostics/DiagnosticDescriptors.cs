@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace BnGen.Generator.Diagnostics;
 
 /// <summary>
-/// Every diagnostic the generator reports. IDs are stable, and README.md's "Diagnostics" section explains each.
+/// Every diagnostic the generator reports. IDs are stable, and docs/diagnostics.md explains each (a test checks every ID has its section there).
 /// No help link: BnGen has no public documentation site yet, and a link must lead to a real page; the message
 /// names what is wrong and what to do.
 /// </summary>

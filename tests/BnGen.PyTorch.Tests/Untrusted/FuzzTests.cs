@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using BnGen.Sample.Mnist.Models;
+using BnGen.TestSupport.Article;
 using static TorchSharp.torch;
 
 namespace BnGen.PyTorch.Tests.Untrusted;

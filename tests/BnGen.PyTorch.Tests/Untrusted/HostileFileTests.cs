@@ -9,7 +9,7 @@ namespace BnGen.PyTorch.Tests.Untrusted;
 
 /// <summary>
 /// Every hostile checkpoint found when issue 24 attacked the loaders, rebuilt byte by byte and loaded into a fresh
-/// generated network (tests/BnGen.LoadProbe's ProbeNet, the article's SimpleNetBN) in a process of its own: a load
+/// generated network (the article's SimpleNetBN, from BnGen.TestSupport) in a process of its own: a load
 /// that killed the process or exhausted memory must fail this test, not end the run. Each must end in a managed
 /// exception that names the file and what is wrong, within 2 s, with at most 300 MB more memory at its peak than
 /// before the load (the network is 0.2 MB), and with the network bit-identical to before. Before the fix: SIGSEGV or
@@ -28,8 +28,8 @@ public sealed class HostileFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    /// <summary>ProbeNet's state as a .dat checkpoint: its keys and shapes, every value 0.5 (num_batches_tracked 7).</summary>
-    private static List<(string Key, int DType, long[] Shape, byte[] Data)> ProbeNetEntries()
+    /// <summary>SimpleNetBN's state as a .dat checkpoint: its keys and shapes, every value 0.5 (num_batches_tracked 7).</summary>
+    private static List<(string Key, int DType, long[] Shape, byte[] Data)> SimpleNetEntries()
     {
         var entries = new List<(string, int, long[], byte[])>();
         void Float(string key, params long[] shape) =>
@@ -67,7 +67,7 @@ public sealed class HostileFileTests : IDisposable
 
     private static byte[] DatFile(string name)
     {
-        var valid = ProbeNetEntries();
+        var valid = SimpleNetEntries();
         switch (name)
         {
             case "dtype-255": return new byte[] { 0x01, 0x03, (byte)'z', (byte)'z', (byte)'z', 0xff, 0x01, 0x01, 0x01 };
@@ -112,7 +112,7 @@ public sealed class HostileFileTests : IDisposable
     [Fact]
     public void The_valid_dat_file_the_hostile_ones_are_made_from_loads()
     {
-        string file = Write("valid.dat", Checkpoints.Dat(ProbeNetEntries()));
+        string file = Write("valid.dat", Checkpoints.Dat(SimpleNetEntries()));
         foreach (var mode in new[] { "load", "load-unseekable" })
         {
             var report = LoadProbe.Run(mode, file);
@@ -124,7 +124,7 @@ public sealed class HostileFileTests : IDisposable
     public static TheoryData<string, string, string, string> PtFiles() => new()
     {
         // name, mode, expected exception, a fragment of its message
-        { "900-keys-from-one-shared-storage", "pytorch", "InvalidOperationException", "does not fit ProbeNet: missing 'fc1.bias'" },
+        { "900-keys-from-one-shared-storage", "pytorch", "InvalidOperationException", "does not fit SimpleNetBN: missing 'fc1.bias'" },
         { "900-keys-from-one-shared-storage", "pytorch-lenient", "InvalidDataException", "storages hold 4000000 bytes for tensors that need 200704" },
         { "2^27-None-pushes-deflated", "pytorch", "InvalidDataException", "its data.pkl is 134217731 bytes, more than" },
         { "2^27-None-pushes-declared-100-bytes", "pytorch", "InvalidDataException", "malformed at byte 100: the pickle ends without STOP" },

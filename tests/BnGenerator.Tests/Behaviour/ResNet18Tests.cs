@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using BnGen.Generator.Tests.Infrastructure;
 using BnGen.Generator.Tests.Networks;
+using BnGen.TestSupport.ResNet;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using BnGen.Generator.Tests.Networks;
+using BnGen.TestSupport.ResNet;
 using TorchSharp;
 using static TorchSharp.torch;
 

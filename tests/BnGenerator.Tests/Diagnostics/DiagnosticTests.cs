@@ -13,7 +13,7 @@ public sealed class DiagnosticTests
     {
         var diagnostics = GeneratorHarness.GeneratorDiagnostics(Usings + source).Where(d => d.Id == id).ToList();
         Assert.True(diagnostics.Count == 1, $"expected one {id}, got: {string.Join("; ", GeneratorHarness.GeneratorDiagnostics(Usings + source))}");
-        // No help link until BnGen has a documentation site: a link must lead to a real page. README explains each ID.
+        // No help link until BnGen has a documentation site: a link must lead to a real page. docs/diagnostics.md explains each ID.
         Assert.Equal("", diagnostics[0].Descriptor.HelpLinkUri);
         return diagnostics[0];
     }

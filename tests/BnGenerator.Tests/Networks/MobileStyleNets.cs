@@ -7,7 +7,7 @@ using static TorchSharp.torch.nn;
 namespace BnGen.Generator.Tests.Networks;
 
 /// <summary>
-/// MobileNetV2's inverted residual as README's porting recipe writes it: every BatchNorm2d a hand-placed
+/// MobileNetV2's inverted residual as docs/generator.md's porting recipe writes it: every BatchNorm2d a hand-placed
 /// <see cref="BatchNormSite"/> inside a Sequential, its own forward (the skip connection), no site generated. The
 /// attribute still gives it FuseBatchNorm(), the training guard and the checkpoint rule, so it is no BNG0004
 /// (this project builds with warnings as errors).

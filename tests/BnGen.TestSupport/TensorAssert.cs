@@ -2,10 +2,10 @@ using System;
 using Xunit.Sdk;
 using static TorchSharp.torch;
 
-namespace BnGen.Tests.Shared;
+namespace BnGen.TestSupport;
 
 /// <summary>Tensor comparisons whose failure message says how far apart the tensors are.</summary>
-internal static class TensorAssert
+public static class TensorAssert
 {
     /// <summary>Same shape, dtype and every element bit for bit.</summary>
     public static void Identical(Tensor expected, Tensor actual, string what)

@@ -3,14 +3,13 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text;
 using Xunit.Sdk;
 
-namespace BnGen.Mpi.Tests;
+namespace BnGen.TestSupport;
 
-/// <summary>Starts BnGen.Mpi.Worker under MPICH's <c>mpirun</c> and collects what it printed and how long it took.</summary>
-internal static class MpiJob
+/// <summary>Starts a program (BnGen.Mpi.Worker, the sample) under MPICH's <c>mpirun</c> and collects what it printed and how long it took.</summary>
+public static class MpiJob
 {
     /// <param name="Output">The launcher's own output, then each rank's output and error streams in rank order
     /// (captured per rank by the launcher, so lines from different ranks never interleave).</param>
@@ -18,17 +17,12 @@ internal static class MpiJob
 
     public static string Launcher { get; } = FindLauncher();
 
-    public static Result Run(int processes, IEnumerable<string> workerArguments, TimeSpan limit, IDictionary<string, string>? environment = null, IEnumerable<string>? launcherOptions = null) =>
-        RunProgram(processes, BuiltAssembly("BnGen.Mpi.Worker"), workerArguments, limit, environment, launcherOptions);
-
-    /// <summary>Runs the sample (Sample.Mnist.dll from its own output folder) under mpirun.</summary>
-    public static Result RunSample(int processes, IEnumerable<string> arguments, TimeSpan limit) =>
-        RunProgram(processes, BuiltAssembly("Sample.Mnist"), arguments, limit, null, null);
-
-    public static string SampleAssembly => BuiltAssembly("Sample.Mnist");
-
-    private static Result RunProgram(int processes, string assembly, IEnumerable<string> workerArguments, TimeSpan limit, IDictionary<string, string>? environment, IEnumerable<string>? launcherOptions)
+    /// <summary>Runs <paramref name="assembly"/> with <c>dotnet</c> in <paramref name="processes"/> ranks.</summary>
+    /// <exception cref="XunitException">The job did not finish within <paramref name="limit"/> (it is killed).</exception>
+    public static Result Run(int processes, string assembly, IEnumerable<string> workerArguments, TimeSpan limit, IDictionary<string, string>? environment = null, IEnumerable<string>? launcherOptions = null)
     {
+        if (!File.Exists(assembly))
+            throw new XunitException($"{assembly} was not built");
         var start = new ProcessStartInfo(Launcher)
         {
             RedirectStandardOutput = true,
@@ -80,12 +74,6 @@ internal static class MpiJob
 
         Directory.Delete(streams, recursive: true);
         return new Result(process.ExitCode, output.ToString(), elapsed);
-    }
-
-    private static string BuiltAssembly(string name)
-    {
-        string path = typeof(MpiJob).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == name).Value!;
-        return File.Exists(path) ? path : throw new XunitException($"{name} was not built: {path}");
     }
 
     private static string FindLauncher()

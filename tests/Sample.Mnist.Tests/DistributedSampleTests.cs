@@ -3,10 +3,9 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using BnGen.Sample.Mnist.Tests;
 using Xunit.Abstractions;
 
-namespace BnGen.Mpi.Tests;
+namespace BnGen.Sample.Mnist.Tests;
 
 /// <summary>
 /// The sample's --distributed mode under mpirun -np 2 against the same command in one process, on synthetic IDX
@@ -25,7 +24,7 @@ public sealed class DistributedSampleTests(ITestOutputHelper output)
             string checksums = SyntheticMnist.WriteFolder(data, train: 512, test: 128);
             string[] common = ["--data", data, "--checksums", checksums, "--epochs", "2", "--batch-size", "32", "--plain"];
 
-            var distributed = MpiJob.RunSample(2, [.. common, "--distributed", "--out", Path.Combine(root, "two")], TimeSpan.FromMinutes(4));
+            var distributed = MpiJob.Run(2, SampleAssembly, [.. common, "--distributed", "--out", Path.Combine(root, "two")], TimeSpan.FromMinutes(4));
             output.WriteLine(distributed.Output);
             Assert.True(distributed.ExitCode == 0, distributed.Output);
             var single = RunOneProcess([.. common, "--out", Path.Combine(root, "one")]);
@@ -55,7 +54,7 @@ public sealed class DistributedSampleTests(ITestOutputHelper output)
         {
             string data = Path.Combine(root, "data");
             string checksums = SyntheticMnist.WriteFolder(data, train: 64, test: 16);
-            var job = MpiJob.RunSample(3, ["--data", data, "--checksums", checksums, "--batch-size", "2", "--distributed", "--plain", "--out", Path.Combine(root, "out")], TimeSpan.FromMinutes(2));
+            var job = MpiJob.Run(3, SampleAssembly, ["--data", data, "--checksums", checksums, "--batch-size", "2", "--distributed", "--plain", "--out", Path.Combine(root, "out")], TimeSpan.FromMinutes(2));
 
             Assert.NotEqual(0, job.ExitCode);
             Assert.Matches("rank [0-2] of 3 on .*: ArgumentException: --batch-size 2 is smaller than the 3 processes", job.Output);
@@ -75,10 +74,13 @@ public sealed class DistributedSampleTests(ITestOutputHelper output)
             r => (r.GetProperty("final_train_loss").GetDouble(), r.GetProperty("test_accuracy").GetDouble()));
     }
 
+    /// <summary>The sample, from this test project's output (it references the sample).</summary>
+    private static string SampleAssembly => Path.Combine(AppContext.BaseDirectory, "Sample.Mnist.dll");
+
     private MpiJob.Result RunOneProcess(string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(MpiJob.SampleAssembly);
+        start.ArgumentList.Add(SampleAssembly);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace BnGen.Generator.Tests.Networks;
+namespace BnGen.TestSupport.ResNet;
 
 /// <summary>
 /// TorchVision's BasicBlock with BnGen: its own forward (the skip connection), sites named bn1 and bn2 as

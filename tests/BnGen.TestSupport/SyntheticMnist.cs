@@ -2,13 +2,33 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
-using BnGen.Sample.Mnist.Data;
 
-namespace BnGen.Sample.Mnist.Tests;
+namespace BnGen.TestSupport;
 
 /// <summary>Small IDX data sets whose classes are learnable: class k lights up row band k.</summary>
-internal static class SyntheticMnist
+public static class SyntheticMnist
 {
+    public const string TrainImages = "train-images-idx3-ubyte";
+    public const string TrainLabels = "train-labels-idx1-ubyte";
+    public const string TestImages = "t10k-images-idx3-ubyte";
+    public const string TestLabels = "t10k-labels-idx1-ubyte";
+
+    /// <summary>An IDX image file: magic 0x00000803, count, 28, 28 (big-endian), then the pixels.</summary>
+    public static void WriteImages(string path, byte[] pixels, int count) =>
+        File.WriteAllBytes(path, [.. Header(0x00000803, count, 28, 28), .. pixels]);
+
+    /// <summary>An IDX label file: magic 0x00000801, count (big-endian), then the labels.</summary>
+    public static void WriteLabels(string path, byte[] labels) =>
+        File.WriteAllBytes(path, [.. Header(0x00000801, labels.Length), .. labels]);
+
+    private static byte[] Header(params int[] fields)
+    {
+        var header = new byte[fields.Length * 4];
+        for (int i = 0; i < fields.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(i * 4), fields[i]);
+        return header;
+    }
+
     public static (byte[] Pixels, byte[] Labels) Make(int count, int seed)
     {
         var random = new Random(seed);
@@ -39,10 +59,10 @@ internal static class SyntheticMnist
         Directory.CreateDirectory(folder);
         var (trainPixels, trainLabels) = Make(train, 1);
         var (testPixels, testLabels) = Make(test, 2);
-        IdxFile.WriteImages(Path.Combine(folder, IdxFileSet.TrainImagesName), trainPixels, train, 28, 28);
-        IdxFile.WriteLabels(Path.Combine(folder, IdxFileSet.TrainLabelsName), trainLabels);
-        IdxFile.WriteImages(Path.Combine(folder, IdxFileSet.TestImagesName), testPixels, test, 28, 28);
-        IdxFile.WriteLabels(Path.Combine(folder, IdxFileSet.TestLabelsName), testLabels);
+        WriteImages(Path.Combine(folder, TrainImages), trainPixels, train);
+        WriteLabels(Path.Combine(folder, TrainLabels), trainLabels);
+        WriteImages(Path.Combine(folder, TestImages), testPixels, test);
+        WriteLabels(Path.Combine(folder, TestLabels), testLabels);
         return WriteChecksums(folder);
     }
 
@@ -50,7 +70,7 @@ internal static class SyntheticMnist
     public static string WriteChecksums(string folder)
     {
         string path = Path.Combine(folder, "checksums.md5");
-        var names = new[] { IdxFileSet.TrainImagesName, IdxFileSet.TrainLabelsName, IdxFileSet.TestImagesName, IdxFileSet.TestLabelsName };
+        var names = new[] { TrainImages, TrainLabels, TestImages, TestLabels };
         File.WriteAllLines(path, names.Select(n => $"{Convert.ToHexStringLower(MD5.HashData(File.ReadAllBytes(Path.Combine(folder, n))))}  {n}"));
         return path;
     }
