@@ -8,7 +8,7 @@ namespace BnGen.Build;
 /// Reads and edits the symbol-versioning sections of a little-endian ELF64 shared object
 /// (.gnu.version_r, the versions it needs; .gnu.version_d, the versions it defines).
 /// </summary>
-public static class ElfVersionNeeds
+internal static class ElfVersionNeeds
 {
     private const ushort VersionFlagWeak = 0x2;                    // VER_FLG_WEAK
     private const int VernauxFlagsOffset = 4;                      // Elf64_Vernaux.vna_flags

@@ -5,7 +5,7 @@ using System.IO;
 namespace BnGen.Build;
 
 /// <summary>Finds the libstdc++ the dynamic loader would use and tells which versions it defines.</summary>
-public static class HostLibStdCxx
+internal static class HostLibStdCxx
 {
     /// <summary>
     /// The directories searched, in the loader's order for a default install: LD_LIBRARY_PATH, then the

@@ -106,7 +106,7 @@ public sealed class MakeLibTorchSharpLoadable : Task
     /// Writes beside the target and renames over it (File.Replace is a rename on Unix), so a hard-linked
     /// copy gets a new file of its own and whatever it was linked to is never written.
     /// </summary>
-    public static void ReplaceFile(string path, byte[] bytes)
+    internal static void ReplaceFile(string path, byte[] bytes)
     {
         string temporary = path + ".bngen-" + Guid.NewGuid().ToString("N") + ".tmp";
         try

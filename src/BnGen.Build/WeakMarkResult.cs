@@ -1,7 +1,7 @@
 namespace BnGen.Build;
 
 /// <summary>What <see cref="ElfVersionNeeds.MarkWeak"/> found and did.</summary>
-public enum WeakMarkResult
+internal enum WeakMarkResult
 {
     /// <summary>The flag was set; the bytes changed.</summary>
     Marked,

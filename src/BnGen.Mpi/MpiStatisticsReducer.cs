@@ -9,10 +9,6 @@ namespace BnGen.Mpi;
 /// </summary>
 internal sealed class MpiStatisticsReducer(MpiWorld world, string path) : IBatchStatisticsReducer
 {
-    public MpiWorld World => world;
-
-    public string Path => path;
-
     public Tensor GatherMoments(BatchNormSite site, Tensor localMoments) =>
         world.AllGather(localMoments, $"statistics of '{path}' (C={site.NumFeatures})");
 

@@ -44,18 +44,6 @@ public static class SyncBatchNorm
         return sites.Count;
     }
 
-    /// <summary>Turns synchronization off again: every site of <paramref name="network"/> uses its own batch.</summary>
-    public static void Revert(nn.Module network)
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        foreach (var (_, site) in SitesOf(network))
-            site.StatisticsReducer = null;
-    }
-
-    /// <summary>Whether every site of <paramref name="network"/> synchronizes through <paramref name="world"/>.</summary>
-    public static bool IsConverted(nn.Module network, MpiWorld world) =>
-        SitesOf(network).All(entry => entry.Site.StatisticsReducer is MpiStatisticsReducer reducer && ReferenceEquals(reducer.World, world));
-
     internal static List<(string Path, BatchNormSite Site)> SitesOf(nn.Module network)
     {
         var sites = new List<(string, BatchNormSite)>();

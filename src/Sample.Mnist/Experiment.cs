@@ -25,26 +25,10 @@ public static class Experiment
         manual_seed(settings.Training.Seed);
         bool root = world?.IsRoot ?? true;
 
-        var checksums = settings.Checksums();
-        var acquirer = new DatasetAcquirer(root ? log : _ => { }, settings.DownloadTimeout, checksums);
-        IdxFileSet files;
-        if (world is null)
-        {
-            files = acquirer.Acquire(settings.DataFolder, settings.Dataset);
-        }
-        else
-        {
-            // One rank fetches and caches; the others then read the cache instead of racing to write it.
-            IdxFileSet? fetched = root ? acquirer.Acquire(settings.DataFolder, settings.Dataset) : null;
-            world.Agree("data ready");
-            files = fetched ?? acquirer.Acquire(settings.DataFolder, settings.Dataset);
-        }
-
-        using var data = MnistData.Load(files, acquirer.Source, checksums);
+        using var data = ExperimentData.Load(settings, root ? log : _ => { }, world);
         double dataSeconds = clock.Elapsed.TotalSeconds;
         var machine = MachineInfo.Current(settings.Threads);
-        log($"Data: {data.Train.Count:N0} training and {data.Test.Count:N0} test images, each file checked against {checksums.Description} checksums; source: {data.Source} ({dataSeconds:F1} s).");
-        log($"Machine: {machine}.");
+        log($"Machine: {machine}; data ready in {dataSeconds:F1} s.");
 
         using var pair = ModelPair.Create(settings.Model);
         var distribution = world is null ? null : new Distribution(world, pair.Plain, pair.Normalized);
@@ -96,24 +80,16 @@ public static class Experiment
 
         // Every output is written into a staging folder first and moved into place only when all are written:
         // a failure leaves the output folder as it was, never half a run.
-        RunSummary summary;
-        var staging = Directory.CreateTempSubdirectory("bngen-mnist-out-");
-        try
+        RunSummary summary = null!;
+        StagedOutput.Write(settings.OutputFolder, staging =>
         {
-            Plots.TrainingLoss(Path.Combine(staging.FullName, "training-loss.png"), plain, normalized);
-            Plots.ActivationDistribution(Path.Combine(staging.FullName, "activation-distribution.png"), plain, normalized, pair.FirstLayer);
-            MetricsCsv.Write(Path.Combine(staging.FullName, "metrics.csv"), stepsPerEpoch, plain, normalized);
+            Plots.TrainingLoss(Path.Combine(staging, "training-loss.png"), plain, normalized);
+            Plots.ActivationDistribution(Path.Combine(staging, "activation-distribution.png"), plain, normalized, pair.FirstLayer);
+            MetricsCsv.Write(Path.Combine(staging, "metrics.csv"), stepsPerEpoch, plain, normalized);
             // The time of writing summary.json itself is not in it: it is the last and smallest file.
             summary = Summary(outputClock.Elapsed.TotalSeconds);
-            summary.Write(Path.Combine(staging.FullName, "summary.json"));
-            Directory.CreateDirectory(settings.OutputFolder);
-            foreach (var file in staging.GetFiles())
-                file.MoveTo(Path.Combine(settings.OutputFolder, file.Name), overwrite: true);
-        }
-        finally
-        {
-            staging.Delete(recursive: true);
-        }
+            summary.Write(Path.Combine(staging, "summary.json"));
+        });
 
         return summary;
     }

@@ -32,11 +32,7 @@ public static class PaperExperiment
         set_num_threads(settings.Threads);
         manual_seed(settings.Training.Seed);
 
-        var checksums = settings.Checksums();
-        var acquirer = new DatasetAcquirer(log, settings.DownloadTimeout, checksums);
-        var files = acquirer.Acquire(settings.DataFolder, settings.Dataset);
-        using var data = MnistData.Load(files, acquirer.Source, checksums);
-        log($"Data: {data.Train.Count:N0} training and {data.Test.Count:N0} test images, each file checked against {checksums.Description} checksums; source: {data.Source}.");
+        using var data = ExperimentData.Load(settings, log);
         log($"Machine: {MachineInfo.Current(settings.Threads)}.");
         log($"Ioffe & Szegedy (2015), section 4.1: {steps:N0} steps of batch {PaperTrainer.BatchSize}, SGD lr {settings.Training.LearningRate.ToString(CultureInfo.InvariantCulture)}.");
 
@@ -56,21 +52,13 @@ public static class PaperExperiment
                 log($"warning: {history.Model} diverged: its training loss is not a finite number from step {step} on (try a smaller --lr).");
         }
 
-        var staging = Directory.CreateTempSubdirectory("bngen-paper-out-");
-        try
+        StagedOutput.Write(settings.OutputFolder, staging =>
         {
-            PaperPlots.Accuracy(Path.Combine(staging.FullName, "paper-accuracy.png"), plainHistory, normalizedHistory);
-            PaperPlots.SigmoidInput(Path.Combine(staging.FullName, "paper-sigmoid-input.png"), plainHistory, normalizedHistory);
-            File.WriteAllText(Path.Combine(staging.FullName, "paper-metrics.csv"), Csv(plainHistory, normalizedHistory));
-            File.WriteAllText(Path.Combine(staging.FullName, "paper-summary.json"), Summary(plainHistory, normalizedHistory, steps, data, clock.Elapsed.TotalSeconds, settings.Threads));
-            Directory.CreateDirectory(settings.OutputFolder);
-            foreach (var file in staging.GetFiles())
-                file.MoveTo(Path.Combine(settings.OutputFolder, file.Name), overwrite: true);
-        }
-        finally
-        {
-            staging.Delete(recursive: true);
-        }
+            PaperPlots.Accuracy(Path.Combine(staging, "paper-accuracy.png"), plainHistory, normalizedHistory);
+            PaperPlots.SigmoidInput(Path.Combine(staging, "paper-sigmoid-input.png"), plainHistory, normalizedHistory);
+            File.WriteAllText(Path.Combine(staging, "paper-metrics.csv"), Csv(plainHistory, normalizedHistory));
+            File.WriteAllText(Path.Combine(staging, "paper-summary.json"), Summary(plainHistory, normalizedHistory, steps, data, clock.Elapsed.TotalSeconds, settings.Threads));
+        });
 
         log($"Wrote paper-accuracy.png, paper-sigmoid-input.png, paper-metrics.csv and paper-summary.json to {Path.GetFullPath(settings.OutputFolder)} ({clock.Elapsed.TotalSeconds:F1} s).");
         return (plainHistory, normalizedHistory);

@@ -49,7 +49,6 @@ internal static class Mpich
             "BnGen.Mpi needs MPICH's libmpich.so.12 (Debian/Ubuntu: apt-get install mpich libmpich-dev), or BNGEN_MPI_LIBRARY set to an MPI library with MPICH's ABI.");
     }
 
-    [DllImport(Library)] public static extern int MPI_Initialized(out int flag);
     [DllImport(Library)] public static extern int MPI_Finalized(out int flag);
     [DllImport(Library)] public static extern int MPI_Init_thread(IntPtr argc, IntPtr argv, int required, out int provided);
     [DllImport(Library)] public static extern int MPI_Finalize();

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
@@ -96,7 +97,9 @@ public static class BatchNormNetwork
     }
 
     /// <summary>Throws when a layer field is still null where the network's sites are created and its modules registered.</summary>
+    /// <remarks>Called by generated <c>InitializeBatchNorm()</c> only, so hidden from IntelliSense.</remarks>
     /// <exception cref="InvalidOperationException"><paramref name="layer"/> is null.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void RequireLayer([NotNull] nn.Module? layer, nn.Module network, string field)
     {
         ArgumentNullException.ThrowIfNull(network);

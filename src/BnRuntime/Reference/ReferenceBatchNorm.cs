@@ -6,11 +6,11 @@ namespace BnGen;
 
 /// <summary>
 /// Batch normalization written out step by step, the way textbooks and the article that started BnGen
-/// present it, but with PyTorch's exact semantics. It is slow (many small operations) and exists to be read,
-/// to check the fast path against, and as the place where statistics gathered across replicas would plug in
-/// (<see cref="BatchStatistics"/> returns what such an all-reduce would combine).
+/// present it, but with PyTorch's exact semantics. It is slow (many small operations) and exists to be read and
+/// for the tests to check the fast path against. Statistics gathered across replicas live in CrossReplica/
+/// (<see cref="IBatchStatisticsReducer"/>), not here.
 /// </summary>
-public static class ReferenceBatchNorm
+internal static class ReferenceBatchNorm
 {
     /// <summary>Per-channel statistics of one batch.</summary>
     /// <param name="Mean">Mean of each channel over every dimension but 1.</param>

@@ -123,17 +123,8 @@ public sealed class PaperTrainer
         });
         try
         {
-            using var noGrad = no_grad();
-            long correct = 0;
-            for (long start = 0; start < test.Count; start += 1000)
-            {
-                using var scope = NewDisposeScope();
-                long length = Math.Min(1000, test.Count - start);
-                var predicted = network.forward(test.Images.narrow(0, start, length)).argmax(1);
-                correct += predicted.eq(test.Labels.narrow(0, start, length)).sum().item<long>();
-            }
-
-            return ((double)correct / test.Count, inputs.ToArray());
+            double accuracy = TestAccuracy.Of(network, test);
+            return (accuracy, inputs.ToArray());
         }
         finally
         {

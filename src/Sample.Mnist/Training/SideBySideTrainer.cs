@@ -87,10 +87,10 @@ public sealed class SideBySideTrainer
             plain.EpochSeconds.Add(plainClock.Elapsed.TotalSeconds);
             normalized.EpochSeconds.Add(normalizedClock.Elapsed.TotalSeconds);
             var evaluation = Stopwatch.StartNew();
-            plain.EpochTestAccuracy.Add(Evaluate(pair.Plain, data.Test));
+            plain.EpochTestAccuracy.Add(TestAccuracy.Of(pair.Plain, data.Test));
             plain.EvaluationSeconds += evaluation.Elapsed.TotalSeconds;
             evaluation.Restart();
-            normalized.EpochTestAccuracy.Add(Evaluate(pair.Normalized, data.Test));
+            normalized.EpochTestAccuracy.Add(TestAccuracy.Of(pair.Normalized, data.Test));
             normalized.EvaluationSeconds += evaluation.Elapsed.TotalSeconds;
             _progress.EndEpoch(epoch, plain, normalized);
         }
@@ -123,22 +123,5 @@ public sealed class SideBySideTrainer
         optimizer.step();
         clock.Stop();
         return reported;
-    }
-
-    /// <summary>Accuracy on the whole split in eval mode (running statistics), in batches of 1,000.</summary>
-    public static double Evaluate(nn.Module<Tensor, Tensor> model, MnistSplit split)
-    {
-        model.eval();
-        using var noGrad = no_grad();
-        long correct = 0;
-        for (long start = 0; start < split.Count; start += 1000)
-        {
-            using var scope = NewDisposeScope();
-            long length = Math.Min(1000, split.Count - start);
-            var predicted = model.forward(split.Images.narrow(0, start, length)).argmax(1);
-            correct += predicted.eq(split.Labels.narrow(0, start, length)).sum().item<long>();
-        }
-
-        return (double)correct / split.Count;
     }
 }

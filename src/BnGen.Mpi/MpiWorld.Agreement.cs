@@ -1,0 +1,64 @@
+using System;
+using System.Diagnostics;
+using System.Text;
+using System.Threading;
+using BnGen.Mpi.Native;
+
+namespace BnGen.Mpi;
+
+// Before every collective: the header exchange that checks all ranks are doing the same, and the bounded wait.
+public sealed unsafe partial class MpiWorld
+{
+    /// <returns>This rank's header, which every rank turned out to share.</returns>
+    private CollectiveHeader Exchange(CollectiveKind kind, long count, ElementType type, string label)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (failure is not null)
+            throw new MpiException($"Rank {Rank}: this MPI world failed earlier and the ranks no longer agree on where they are; first failure: {failure.Message}", failure);
+
+        var mine = CollectiveHeader.Create(++sequence, kind, count, type, label);
+        var all = new CollectiveHeader[Size];
+        int bytes = sizeof(CollectiveHeader);
+        fixed (CollectiveHeader* receive = all)
+        {
+            Check(Mpich.MPI_Iallgather((IntPtr)(&mine), bytes, Mpich.Byte, (IntPtr)receive, bytes, Mpich.Byte, Mpich.CommWorld, out int request), "MPI_Iallgather", label);
+            Wait(ref request, mine);
+        }
+
+        bool agreed = true;
+        foreach (var other in all)
+            agreed &= other.Equals(mine);
+        if (agreed)
+            return mine;
+
+        var table = new StringBuilder();
+        table.Append($"MPI ranks disagree on the next collective operation (seen by rank {Rank} of {Size}); each rank is on a different path:");
+        for (int r = 0; r < all.Length; r++)
+            table.Append($"\n  rank {r}: {all[r].Describe()}");
+        table.Append("\nConvert the same network on every rank (SyncBatchNorm.Convert), with the same layer widths, and run the same steps.");
+        throw Fail(new MpiMismatchException(table.ToString()));
+    }
+
+    // The operation is described only when something fails: the happy path builds no strings.
+    private void Wait(ref int request, in CollectiveHeader operation)
+    {
+        var clock = Stopwatch.StartNew();
+        var spinner = new SpinWait();
+        while (true)
+        {
+            int code = Mpich.MPI_Test(ref request, out int done, Mpich.StatusIgnore);
+            if (code != Mpich.Success)
+                Check(code, "MPI_Test", operation.Describe());
+            if (done != 0)
+                return;
+            if (clock.Elapsed > timeout)
+            {
+                throw Fail(new MpiTimeoutException(
+                    $"Rank {Rank} of {Size} on {ProcessorName} waited {timeout.TotalSeconds:0.#} s for the other ranks in {operation.Describe()}; {DescribeAbsentRanks()}. Stopping instead of waiting forever."));
+            }
+
+            // Yield rather than sleep: a millisecond's sleep would dominate a sub-millisecond reduction.
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+}
