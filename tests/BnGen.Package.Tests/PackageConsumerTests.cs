@@ -54,6 +54,45 @@ public sealed class PackageConsumerTests : IDisposable
     }
 
     [Fact]
+    public void The_other_packages_are_publishable_too()
+    {
+        string root = RepositoryRoot();
+        string feed = Path.Combine(_work, "feed");
+        string version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (project, id) in new[] { ("BnGen.PyTorch", "BnGen.PyTorch"), ("BnGen.Mpi", "BnGen.Mpi") })
+        {
+            Dotnet($"pack \"{Path.Combine(root, "src", project)}\" -c Release -o \"{feed}\" -p:Version={version} -p:ContinuousIntegrationBuild=true", root);
+            AssertPublishable(root, feed, version, project, id, $"lib/net10.0/{id}.pdb");
+        }
+    }
+
+    /// <summary>
+    /// What a maintainer checks before publishing: a short README of the package's own (not the repository's), a
+    /// symbols package with the PDB, and a reproducible pack — packing the same commit again gives the same bytes.
+    /// </summary>
+    private void AssertPublishable(string root, string feed, string version, string project, string id, string pdb)
+    {
+        string package = Path.Combine(feed, $"{id}.{version}.nupkg");
+        using (var zip = ZipFile.OpenRead(package))
+        {
+            var readme = zip.GetEntry("README.md");
+            Assert.True(readme is not null, $"{id} has no README.md");
+            using var reader = new StreamReader(readme!.Open());
+            string text = reader.ReadToEnd();
+            Assert.StartsWith("# " + id, text);
+            Assert.True(text.Split('\n').Length < 60, $"{id}'s README has {text.Split('\n').Length} lines: a package page wants a short one");
+            Assert.Contains("<readme>README.md</readme>", new StreamReader(zip.GetEntry($"{id}.nuspec")!.Open()).ReadToEnd());
+        }
+
+        using (var symbols = ZipFile.OpenRead(Path.ChangeExtension(package, ".snupkg")))
+            Assert.Contains(pdb, symbols.Entries.Select(e => e.FullName));
+
+        string again = Path.Combine(_work, "again-" + id);
+        Dotnet($"pack \"{Path.Combine(root, "src", project)}\" -c Release -o \"{again}\" -p:Version={version} -p:ContinuousIntegrationBuild=true", root);
+        Assert.True(File.ReadAllBytes(package).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(again, Path.GetFileName(package)))), $"packing {id} twice gave different bytes");
+    }
+
+    [Fact]
     public void The_packed_library_generates_and_runs_in_a_consumer_project()
     {
         string root = RepositoryRoot();
@@ -75,6 +114,8 @@ public sealed class PackageConsumerTests : IDisposable
             Assert.Contains("lib/net10.0/BnRuntime.dll", entries);
             Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.EndsWith("BnGenerator.dll", StringComparison.Ordinal));
         }
+
+        AssertPublishable(root, feed, version, "BnRuntime", "BnGen", "lib/net10.0/BnRuntime.pdb");
 
         string consumer = Path.Combine(_work, "consumer");
         Directory.CreateDirectory(consumer);
