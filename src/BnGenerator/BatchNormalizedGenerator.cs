@@ -1,3 +1,5 @@
+using System.Linq;
+using BnGen.Generator.Diagnostics;
 using BnGen.Generator.Emit;
 using BnGen.Generator.Model;
 using BnGen.Generator.Parsing;
@@ -36,8 +38,9 @@ public sealed class BatchNormalizedGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Network)
             .WithTrackingName(TrackingNames.Networks);
 
+        // The diagnostics that have code fixes are reported by BatchNormalizedAnalyzer, from the same parse.
         var diagnostics = parsed
-            .SelectMany(static (result, _) => result.Diagnostics)
+            .SelectMany(static (result, _) => result.Diagnostics.Where(static d => !DiagnosticDescriptors.ReportedByAnalyzer.Contains(d.Id)))
             .WithTrackingName(TrackingNames.Diagnostics);
 
         context.RegisterSourceOutput(networks, static (output, network) =>

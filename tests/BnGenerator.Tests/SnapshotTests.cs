@@ -20,9 +20,10 @@ public sealed class SnapshotTests
 
     private static void Verify(string name, string source)
     {
-        var (result, output, _) = GeneratorHarness.Run(Usings + source);
+        var run = GeneratorHarness.Run(Usings + source);
+        var (result, output, _) = run;
 
-        GeneratorHarness.AssertNone(result.Diagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        GeneratorHarness.AssertNone(run.Diagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
         GeneratorHarness.AssertNone(GeneratorHarness.CompileErrorsAndWarnings(output));
         var generated = Assert.Single(result.GeneratedSources);
         Snapshot.Match(name, generated.SourceText.ToString());

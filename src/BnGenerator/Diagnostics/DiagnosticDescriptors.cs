@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace BnGen.Generator.Diagnostics;
@@ -160,4 +161,11 @@ internal static class DiagnosticDescriptors
         SiteNameClash, ReservedMember, UnsupportedMember, LayersInSeveralDeclarations, PrimaryConstructor,
         InitializeBeforeLayer, RankMismatch, MomentumLooksLikeOldValueWeight, SiteOnOtherOutput, PoolingAfterDense, InternalError,
     };
+
+    /// <summary>
+    /// The diagnostics with a code fix (BnGen.CodeFixes), reported by <see cref="BatchNormalizedAnalyzer"/> rather
+    /// than by the generator: the editor offers fixes for analyzer diagnostics only. The generator still refuses what
+    /// they describe (a class that is not partial gets no code), it just does not report them.
+    /// </summary>
+    public static readonly ImmutableHashSet<string> ReportedByAnalyzer = ImmutableHashSet.Create(NotPartial.Id, ConstructorMissesInitialize.Id, MomentumLooksLikeOldValueWeight.Id);
 }

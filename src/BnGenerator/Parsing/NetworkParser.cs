@@ -34,15 +34,22 @@ internal static class NetworkParser
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax declaration || context.Attributes.Length == 0)
             return new ParseResult(null, EquatableArray<Diagnostic>.Empty);
+        return Parse(type, declaration, context.Attributes[0], context.SemanticModel.Compilation, cancellationToken);
+    }
 
-        var attribute = context.Attributes[0];
+    /// <summary>
+    /// One [BatchNormalized] class, from its symbol, the declaration that carries the attribute and the attribute:
+    /// what the generator runs for each class, and what <see cref="Diagnostics.BatchNormalizedAnalyzer"/> runs to
+    /// report the diagnostics that have code fixes.
+    /// </summary>
+    internal static ParseResult Parse(INamedTypeSymbol type, ClassDeclarationSyntax declaration, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
+    {
         // [BatchNormalized] on several partial declarations of one class (CS0579): one of them generates, once.
         if (!IsFirstApplication(type, attribute))
             return new ParseResult(null, EquatableArray<Diagnostic>.Empty);
 
         var attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? declaration.Identifier.GetLocation();
         var diagnostics = new DiagnosticList(attributeLocation);
-        var compilation = context.SemanticModel.Compilation;
         var known = KnownTypes.From(compilation);
 
         bool fatal = TypeShapeChecks.Check(type, declaration, known, attributeLocation, diagnostics, cancellationToken);

@@ -4,7 +4,9 @@ using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using BnGen.Generator.Diagnostics;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace BnGen.Generator.Tests.Infrastructure;
 
@@ -36,18 +38,38 @@ internal static class GeneratorHarness
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
-    /// <summary>Runs the generator; returns the generator's result and the compilation with the generated code in it.</summary>
-    public static (GeneratorRunResult Result, Compilation Output, ImmutableArray<Diagnostic> CompilerDiagnostics) Run(params string[] sources)
+    /// <summary>One run: the generator's result, the compilation with the generated code in it, the driver's own
+    /// diagnostics, and every BNG diagnostic the user sees — the generator's and <see cref="BatchNormalizedAnalyzer"/>'s.</summary>
+    public sealed record GeneratorRun(GeneratorRunResult Result, Compilation Output, ImmutableArray<Diagnostic> CompilerDiagnostics, ImmutableArray<Diagnostic> Diagnostics)
+    {
+        public void Deconstruct(out GeneratorRunResult result, out Compilation output, out ImmutableArray<Diagnostic> compilerDiagnostics)
+        {
+            result = Result;
+            output = Output;
+            compilerDiagnostics = CompilerDiagnostics;
+        }
+    }
+
+    /// <summary>Runs the generator, and the analyzer on the user's code, as the compiler does.</summary>
+    public static GeneratorRun Run(params string[] sources)
     {
         var compilation = Compilation(sources);
         var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var result = driver.GetRunResult().Results.Single();
-        return (result, output, generatorDiagnostics);
+        return new GeneratorRun(result, output, generatorDiagnostics, result.Diagnostics.AddRange(AnalyzerDiagnostics(compilation)));
     }
 
-    /// <summary>Diagnostics the generator reported, ordered by position then ID.</summary>
+    /// <summary>What <see cref="BatchNormalizedAnalyzer"/> reports on <paramref name="compilation"/>; an analyzer exception fails the test.</summary>
+    public static ImmutableArray<Diagnostic> AnalyzerDiagnostics(Compilation compilation)
+    {
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), (e, _, _) => throw new InvalidOperationException("BatchNormalizedAnalyzer threw", e), concurrentAnalysis: false, logAnalyzerExecutionTime: false);
+        return compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new BatchNormalizedAnalyzer()), options)
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Every BNG diagnostic the user sees (the generator's and the analyzer's), ordered by position then ID.</summary>
     public static IReadOnlyList<Diagnostic> GeneratorDiagnostics(string source) =>
-        Run(source).Result.Diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
+        Run(source).Diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>Fails with every diagnostic written out in full when there is any.</summary>
     public static void AssertNone(IEnumerable<Diagnostic> diagnostics)

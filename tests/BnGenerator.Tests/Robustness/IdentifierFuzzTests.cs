@@ -87,16 +87,18 @@ public sealed class IdentifierFuzzTests
         var compilation = GeneratorHarness.Compilation(sources);
         var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var driverDiagnostics);
         var result = driver.GetRunResult().Results.Single();
+        // What the user sees: the generator's diagnostics and the analyzer's (which reports those with code fixes).
+        var diagnostics = result.Diagnostics.AddRange(GeneratorHarness.AnalyzerDiagnostics(compilation));
         string Show() => string.Join("\n// ---- next file\n", sources);
 
         Assert.True(result.Exception is null, $"generator threw {result.Exception} on:\n{Show()}");
-        var crash = driverDiagnostics.Concat(result.Diagnostics).FirstOrDefault(d => d.Id is "CS8785" or "AD0001" or "BNG0099");
+        var crash = driverDiagnostics.Concat(diagnostics).FirstOrDefault(d => d.Id is "CS8785" or "AD0001" or "BNG0099");
         Assert.True(crash is null, $"{crash} on:\n{Show()}");
-        Assert.All(result.Diagnostics, d => Assert.True(d.Location == Location.None || d.Location.Kind == LocationKind.SourceFile, $"{d} is not on user source"));
+        Assert.All(diagnostics, d => Assert.True(d.Location == Location.None || d.Location.Kind == LocationKind.SourceFile, $"{d} is not on user source"));
 
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         var inGenerated = errors.FirstOrDefault(e => e.Location.SourceTree is { } tree && !compilation.SyntaxTrees.Contains(tree));
-        if (result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             Assert.True(inGenerated is null, $"{inGenerated} in generated code although a BNG error was reported, on:\n{Show()}");
             return Outcome.Refused;
