@@ -18,8 +18,8 @@ var batchSize = new Option<int>("--batch-size") { Description = "Images per trai
 var learningRate = new Option<double>("--lr") { Description = "SGD learning rate.", DefaultValueFactory = _ => 0.1 };
 var momentum = new Option<double>("--momentum") { Description = "SGD momentum (0 for plain SGD).", DefaultValueFactory = _ => 0.0 };
 var seed = new Option<long>("--seed") { Description = "Seed for weights and batch order: the same seed gives the same numbers.", DefaultValueFactory = _ => 1 };
-// One thread by default: beside one busy process two threads took 3.64x their idle time, one thread 1.00x
-// (benchmarks/cli-under-load.sh; figures in src/Sample.Mnist/README.md, "Threads").
+// One thread by default: two are barely faster idle and several times slower beside one busy process
+// (benchmarks/cli-under-load.sh; the figures are in src/Sample.Mnist/README.md, "Threads").
 var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (1 stays fast when other processes share the cores).", DefaultValueFactory = _ => 1 };
 var output = new Option<string>("--out") { Description = "Folder for the plots, metrics.csv and summary.json.", DefaultValueFactory = _ => "out" };
 var checksums = new Option<string?>("--checksums") { Description = "An md5sum file (md5sum *-ubyte) for IDX files of your own; by default every file must be the data set's known original." };
