@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
@@ -67,6 +68,36 @@ public sealed class PackageConsumerTests : IDisposable
     }
 
     /// <summary>
+    /// The code fixes ship beside the generator, and each is a code-fix provider the IDE can find: exported with
+    /// [ExportCodeFixProvider] (read from the assembly's metadata; loading it would need the IDE's Roslyn).
+    /// </summary>
+    private static void AssertCodeFixes(ZipArchiveEntry? entry)
+    {
+        Assert.True(entry is not null, "the package has no analyzers/dotnet/cs/BnGen.CodeFixes.dll");
+        using var bytes = new MemoryStream();
+        using (var stream = entry!.Open())
+            stream.CopyTo(bytes);
+        bytes.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(bytes);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var exported = new List<string>();
+        foreach (var handle in metadata.TypeDefinitions)
+        {
+            var type = metadata.GetTypeDefinition(handle);
+            foreach (var attributeHandle in type.GetCustomAttributes())
+            {
+                var constructor = metadata.GetCustomAttribute(attributeHandle).Constructor;
+                if (constructor.Kind == System.Reflection.Metadata.HandleKind.MemberReference
+                    && metadata.GetMemberReference((System.Reflection.Metadata.MemberReferenceHandle)constructor).Parent is { Kind: System.Reflection.Metadata.HandleKind.TypeReference } parent
+                    && metadata.GetString(metadata.GetTypeReference((System.Reflection.Metadata.TypeReferenceHandle)parent).Name) == "ExportCodeFixProviderAttribute")
+                    exported.Add(metadata.GetString(type.Name));
+            }
+        }
+
+        Assert.Equal(new[] { "CallInitializeBatchNormCodeFix", "MakePartialCodeFix", "PyTorchMomentumCodeFix" }, exported.Order());
+    }
+
+    /// <summary>
     /// What a maintainer checks before publishing: a short README of the package's own (not the repository's), a
     /// symbols package with the PDB, and a reproducible pack — packing the same commit again gives the same bytes.
     /// </summary>
@@ -107,6 +138,7 @@ public sealed class PackageConsumerTests : IDisposable
         {
             var entries = zip.Entries.Select(e => e.FullName).ToList();
             Assert.Contains("analyzers/dotnet/cs/BnGenerator.dll", entries);
+            AssertCodeFixes(zip.GetEntry("analyzers/dotnet/cs/BnGen.CodeFixes.dll"));
             Assert.Contains("buildTransitive/BnGen.targets", entries);
             // The compatibility step is a compiled task, not source that every consumer build compiles.
             Assert.Contains("tasks/netstandard2.0/BnGen.Build.dll", entries);
