@@ -7,6 +7,8 @@ namespace BnGen.CodeFixes;
 internal static class FixedDiagnostics
 {
     public const string NotPartial = "BNG0001";
+    public const string RedundantBias = "BNG0008";
     public const string ConstructorMissesInitialize = "BNG0012";
+    public const string InitializeBeforeLayer = "BNG0018";
     public const string MomentumLooksLikeOldValueWeight = "BNG0020";
 }

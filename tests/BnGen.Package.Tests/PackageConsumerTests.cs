@@ -94,7 +94,7 @@ public sealed class PackageConsumerTests : IDisposable
             }
         }
 
-        Assert.Equal(new[] { "CallInitializeBatchNormCodeFix", "MakePartialCodeFix", "PyTorchMomentumCodeFix" }, exported.Order());
+        Assert.Equal(new[] { "CallInitializeBatchNormCodeFix", "MakePartialCodeFix", "MoveInitializeBatchNormCodeFix", "PyTorchMomentumCodeFix", "RemoveBiasCodeFix" }, exported.Order());
     }
 
     /// <summary>

@@ -167,5 +167,5 @@ internal static class DiagnosticDescriptors
     /// than by the generator: the editor offers fixes for analyzer diagnostics only. The generator still refuses what
     /// they describe (a class that is not partial gets no code), it just does not report them.
     /// </summary>
-    public static readonly ImmutableHashSet<string> ReportedByAnalyzer = ImmutableHashSet.Create(NotPartial.Id, ConstructorMissesInitialize.Id, MomentumLooksLikeOldValueWeight.Id);
+    public static readonly ImmutableHashSet<string> ReportedByAnalyzer = ImmutableHashSet.Create(NotPartial.Id, RedundantBias.Id, ConstructorMissesInitialize.Id, InitializeBeforeLayer.Id, MomentumLooksLikeOldValueWeight.Id);
 }

@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace BnGen.CodeFixes;
+
+/// <summary>
+/// BNG0018: <c>InitializeBatchNorm()</c> called before a layer is assigned, so the site after it would be made from
+/// null. The fix moves the call to the end of the constructor. One constructor may report several layers: each fix,
+/// and fix-all, moves the call once.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MoveInitializeBatchNormCodeFix)), Shared]
+public sealed class MoveInitializeBatchNormCodeFix : CodeFixProvider
+{
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixedDiagnostics.InitializeBeforeLayer);
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
+    {
+        var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+            return document;
+        var constructors = diagnostics.Select(d => root.FindNode(d.Location.SourceSpan).FirstAncestorOrSelf<ConstructorDeclarationSyntax>())
+            .OfType<ConstructorDeclarationSyntax>().Where(c => CallStatement(c) is not null).Distinct().ToList();
+        return document.WithSyntaxRoot(root.ReplaceNodes(constructors, (original, _) => Moved(original)));
+    });
+
+    /// <inheritdoc />
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root?.FindNode(context.Span).FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not { } constructor || CallStatement(constructor) is null)
+            return; // the call is nested in other code: where it belongs is not mechanical
+        context.RegisterCodeFix(
+            CodeAction.Create("Move InitializeBatchNorm() to the end of the constructor", _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(constructor, Moved(constructor)))), nameof(MoveInitializeBatchNormCodeFix)),
+            context.Diagnostics);
+    }
+
+    /// <summary>The statement <c>InitializeBatchNorm();</c> directly in the constructor's body, if it is there.</summary>
+    private static ExpressionStatementSyntax? CallStatement(ConstructorDeclarationSyntax constructor) =>
+        constructor.Body?.Statements.OfType<ExpressionStatementSyntax>().FirstOrDefault(s => s.Expression is InvocationExpressionSyntax
+        {
+            Expression: IdentifierNameSyntax { Identifier.ValueText: "InitializeBatchNorm" }
+                or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name.Identifier.ValueText: "InitializeBatchNorm" },
+        });
+
+    private static ConstructorDeclarationSyntax Moved(ConstructorDeclarationSyntax constructor)
+    {
+        var call = CallStatement(constructor)!;
+        var body = constructor.Body!;
+        var statements = body.Statements.Remove(call);
+        // The call keeps its own line's indentation; any comment above it stays with it.
+        return constructor.WithBody(body.WithStatements(statements.Add(call)));
+    }
+}
