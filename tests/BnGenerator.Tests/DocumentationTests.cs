@@ -66,6 +66,31 @@ public sealed partial class DocumentationTests
         Assert.Equal(Code(snapshot.SkipWhile(l => !l.StartsWith("partial class", StringComparison.Ordinal))), Code(block.Groups[1].Value.Split('\n')));
     }
 
+    [Fact]
+    public void The_quick_start_compiles_with_the_network_it_declares()
+    {
+        string readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        var blocks = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+        string network = blocks.Single(b => b.Contains("[BatchNormalized]", StringComparison.Ordinal));
+        string quickStart = blocks.Single(b => b.Contains("FuseBatchNorm();", StringComparison.Ordinal) && b.Contains("LoadPyTorch", StringComparison.Ordinal));
+        // The README leaves the data to the reader: a loop's batches and a test batch.
+        string program = "using BnGen.PyTorch;\n" + network + """
+
+            public static class QuickStart
+            {
+                public static void Run(System.Collections.Generic.IEnumerable<(Tensor images, Tensor labels)> batches, Tensor testImages)
+                {
+            """ + quickStart + """
+                }
+            }
+            """;
+
+        var run = Infrastructure.GeneratorHarness.Run(new[] { program }, typeof(BnGen.PyTorch.PyTorchCheckpoint).Assembly.Location);
+
+        Infrastructure.GeneratorHarness.AssertNone(run.Diagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        Infrastructure.GeneratorHarness.AssertNone(Infrastructure.GeneratorHarness.CompileErrorsAndWarnings(run.Output));
+    }
+
     /// <summary>The non-blank lines: the README may space the code as it likes.</summary>
     private static string Code(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => l.TrimEnd()).Where(l => l.Length > 0));
 

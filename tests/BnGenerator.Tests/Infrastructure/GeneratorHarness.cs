@@ -25,11 +25,14 @@ internal static class GeneratorHarness
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    public static CSharpCompilation Compilation(params string[] sources) =>
+    public static CSharpCompilation Compilation(params string[] sources) => Compilation(sources, Array.Empty<string>());
+
+    /// <summary>A compilation of <paramref name="sources"/> that also references the assemblies at <paramref name="extraReferences"/>.</summary>
+    public static CSharpCompilation Compilation(string[] sources, params string[] extraReferences) =>
         CSharpCompilation.Create(
             "Networks",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Network{i}.cs")),
-            References.Value,
+            References.Value.AddRange(extraReferences.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
 
     public static GeneratorDriver Driver(bool trackSteps = false) =>
@@ -51,9 +54,12 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator, and the analyzer on the user's code, as the compiler does.</summary>
-    public static GeneratorRun Run(params string[] sources)
+    public static GeneratorRun Run(params string[] sources) => Run(sources, Array.Empty<string>());
+
+    /// <inheritdoc cref="Run(string[])"/>
+    public static GeneratorRun Run(string[] sources, params string[] extraReferences)
     {
-        var compilation = Compilation(sources);
+        var compilation = Compilation(sources, extraReferences);
         var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var result = driver.GetRunResult().Results.Single();
         return new GeneratorRun(result, output, generatorDiagnostics, result.Diagnostics.AddRange(AnalyzerDiagnostics(compilation)));
