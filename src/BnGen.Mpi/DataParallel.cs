@@ -23,10 +23,12 @@ public sealed class DataParallel
     private readonly MpiWorld world;
 
     /// <summary>Wraps <paramref name="network"/> and copies rank 0's parameters and buffers to every rank.</summary>
+    /// <exception cref="NotSupportedException">A parameter or buffer is not on the CPU (BnGen.Mpi is CPU-only); nothing was sent.</exception>
     /// <exception cref="MpiMismatchException">The ranks' networks have different parameters or buffers.</exception>
     public DataParallel(nn.Module network, MpiWorld world)
     {
         this.network = network ?? throw new ArgumentNullException(nameof(network));
+        SyncBatchNorm.RequireCpu(network, nameof(DataParallel));
         this.world = world ?? throw new ArgumentNullException(nameof(world));
         BroadcastState();
     }

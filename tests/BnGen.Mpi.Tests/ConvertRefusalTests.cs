@@ -43,4 +43,19 @@ public sealed class ConvertRefusalTests
         var error = Assert.Throws<InvalidOperationException>(() => SyncBatchNorm.SitesOf(network));
         Assert.Contains("'fc1_bn' is folded", error.Message);
     }
+
+    [Fact]
+    public void A_network_off_the_CPU_is_refused_by_name_before_anything_communicates()
+    {
+        // No CUDA here: libtorch's meta device (shapes without storage) stands in for any device that is not the CPU.
+        using var network = new SimpleNetBN();
+        network.to(DeviceType.META);
+
+        var convert = Assert.Throws<NotSupportedException>(() => SyncBatchNorm.SitesOf(network));
+        Assert.Contains("SyncBatchNorm.Convert: 'fc1.weight' is on meta", convert.Message);
+        Assert.Contains("CPU tensors only", convert.Message);
+        // DataParallel refuses before it needs the MPI world, so no MPI job is needed to see it.
+        var parallel = Assert.Throws<NotSupportedException>(() => new DataParallel(network, null!));
+        Assert.Contains("DataParallel: 'fc1.weight' is on meta", parallel.Message);
+    }
 }

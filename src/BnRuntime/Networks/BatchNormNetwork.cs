@@ -53,7 +53,9 @@ public static class BatchNormNetwork
 
         // Checks the whole module tree (own sites, blocks, Sequential stages) before anything changes.
         BatchNormFusion.PlanChildren(network).Apply();
-        network.register_buffer(FusedMarkerKey, torch.tensor(1L, ScalarType.Int64));
+        // On the network's own device, as every other buffer: a CUDA network's state_dict stays on CUDA.
+        var device = network.parameters().Select(p => p.device).FirstOrDefault() ?? torch.CPU;
+        network.register_buffer(FusedMarkerKey, torch.tensor(1L, ScalarType.Int64, device));
     }
 
     /// <summary>

@@ -20,6 +20,13 @@ internal static class RunningAverage
         if (numBatchesTracked is null)
             return momentum;
         numBatchesTracked.add_(One);
-        return cumulativeAverage ? 1.0 / numBatchesTracked.item<long>() : momentum;
+        if (!cumulativeAverage)
+            return momentum;
+        // A cumulative average needs the count on the host every step, as PyTorch's does (a device sync on a GPU).
+        // TorchSharp's item() copies a device tensor to the CPU and leaves the copy to the finalizer: copy and free here.
+        if (numBatchesTracked.device_type == DeviceType.CPU)
+            return 1.0 / numBatchesTracked.item<long>();
+        using var host = numBatchesTracked.cpu();
+        return 1.0 / host.item<long>();
     }
 }
