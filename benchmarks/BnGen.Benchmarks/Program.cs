@@ -29,6 +29,10 @@ if (args.Length > 0 && args[0] == "resnet")
 if (args.Length > 2 && args[0] == "network-memory")
     return NetworkMemoryProbe.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
 
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- checkpoint-memory peek-before|peek|load   peak RSS of reading a ResNet-18 checkpoint
+if (args.Length > 1 && args[0] == "checkpoint-memory")
+    return CheckpointMemoryProbe.Run(args[1]);
+
 // mpirun.mpich -np 1|2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv [global batch] [rounds] [warm-up rounds]
 if (args.Length > 1 && args[0] == "distributed")
 {
