@@ -148,6 +148,8 @@ internal static class NetworkEmitter
             text.Add("trackRunningStats: " + Bool(options.TrackRunningStats));
         if (options.CumulativeAverage != defaults.CumulativeAverage || (written & WrittenOptions.CumulativeAverage) != 0)
             text.Add("cumulativeAverage: " + Bool(options.CumulativeAverage));
+        if (options.KeepFloat32 || (written & WrittenOptions.KeepFloat32) != 0)
+            text.Add("keepFloat32: " + Bool(options.KeepFloat32));
         return text.Count == 0 ? "" : ", " + string.Join(", ", text);
     }
 

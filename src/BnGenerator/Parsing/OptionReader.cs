@@ -17,9 +17,10 @@ internal static class OptionReader
         public const string Affine = nameof(Affine);
         public const string TrackRunningStats = nameof(TrackRunningStats);
         public const string CumulativeAverage = nameof(CumulativeAverage);
+        public const string KeepFloat32 = nameof(KeepFloat32);
         public const string Name = nameof(Name);
 
-        public static readonly string[] All = { Momentum, Epsilon, Affine, TrackRunningStats, CumulativeAverage, Name };
+        public static readonly string[] All = { Momentum, Epsilon, Affine, TrackRunningStats, CumulativeAverage, KeepFloat32, Name };
     }
 
     // Above this, a momentum most likely was written as the old value's weight (Keras, the article, many tutorials).
@@ -63,6 +64,9 @@ internal static class OptionReader
                     break;
                 case OptionNames.CumulativeAverage when value is bool cumulative:
                     options = options with { CumulativeAverage = cumulative, Written = options.Written | WrittenOptions.CumulativeAverage };
+                    break;
+                case OptionNames.KeepFloat32 when value is bool keep:
+                    options = options with { KeepFloat32 = keep, Written = options.Written | WrittenOptions.KeepFloat32 };
                     break;
             }
         }

@@ -25,6 +25,9 @@ public sealed class BatchNormAttribute : Attribute
     /// <inheritdoc cref="BatchNormalizedAttribute.CumulativeAverage"/>
     public bool CumulativeAverage { get; set; }
 
+    /// <inheritdoc cref="BatchNormalizedAttribute.KeepFloat32"/>
+    public bool KeepFloat32 { get; set; }
+
     /// <summary>
     /// The name of this layer's site, as a field and as a module (<c>"bn1"</c> gives the state_dict keys
     /// <c>bn1.weight</c>, <c>bn1.running_mean</c>, …, as PyTorch and TorchVision name them). A plain C#

@@ -39,4 +39,10 @@ public sealed class BatchNormalizedAttribute : Attribute
     /// PyTorch's <c>momentum=None</c>. Requires <see cref="TrackRunningStats"/>.
     /// </summary>
     public bool CumulativeAverage { get; set; }
+
+    /// <summary>
+    /// Keep the sites' γ/β and running statistics in float32 when the network is converted to float16 or bfloat16
+    /// (mixed precision, as PyTorch's recipes keep batch norm); see <see cref="BatchNormSite.KeepsFloat32"/>.
+    /// </summary>
+    public bool KeepFloat32 { get; set; }
 }

@@ -19,14 +19,21 @@ internal static class ChannelMoments
             return torch.zeros(2 * channels + 1, ScalarType.Float64);
 
         using var scope = torch.NewDisposeScope();
-        // Moments in the input's dtype (as ATen's kernel computes them), widened once for the combination.
+        // Moments in the input's dtype (as ATen's kernel computes them), float32 for half-precision input (as
+        // PyTorch's SyncBatchNorm), widened once for the combination.
         long[] reduceOver = ChannelLayout.ReductionDimensions(input);
-        var mean = input.mean(reduceOver, keepdim: true);
-        var centred = input - mean;
+        var x = input.dtype == StatisticsDType(input.dtype) ? input : input.to(StatisticsDType(input.dtype));
+        var mean = x.mean(reduceOver, keepdim: true);
+        var centred = x - mean;
         var m2 = centred.mul_(centred).sum(reduceOver);
         return torch.cat([torch.full(1, (double)count, ScalarType.Float64), mean.reshape(channels).to(ScalarType.Float64), m2.to(ScalarType.Float64)])
             .MoveToOuterDisposeScope();
     }
+
+    /// <summary>The dtype statistics of <paramref name="input"/> are computed and combined in: float32 for float16 and
+    /// bfloat16 (their few significant bits would lose the mean of a large batch), else the input's own.</summary>
+    public static ScalarType StatisticsDType(ScalarType input) =>
+        input is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : input;
 
     /// <summary>
     /// Combines the rows of <paramref name="gathered"/> [replicas, 2·C + 1] in row order (Chan, Golub and LeVeque's

@@ -33,7 +33,10 @@ internal static class CrossReplicaBatchNorm
         {
             var local = ChannelMoments.Pack(input);
             var gathered = reducer.GatherMoments(site, local);
-            (count, globalMean, globalVariance) = ChannelMoments.Combine(gathered, channels, input.dtype, input.device);
+            // The global statistics take the site's own dtype (float32 for a float32-keeping site under half precision),
+            // which ATen's kernel needs its statistics, weight and bias to share.
+            var dtype = (weight ?? runningMean)?.dtype ?? ChannelMoments.StatisticsDType(input.dtype);
+            (count, globalMean, globalVariance) = ChannelMoments.Combine(gathered, channels, dtype, input.device);
             globalMean.MoveToOuterDisposeScope();
             globalVariance.MoveToOuterDisposeScope();
         }
@@ -53,8 +56,11 @@ internal static class CrossReplicaBatchNorm
                 using var noGrad = torch.no_grad();
                 double factor = RunningAverage.CountBatch(numBatchesTracked, momentum, cumulativeAverage);
 
-                runningMean.mul_(1 - factor).add_(globalMean, alpha: factor);
-                runningVar.mul_(1 - factor).add_(globalVariance, alpha: factor * count / (count - 1));
+                // The statistics' dtype may be wider than the running averages' (float32 against a half-precision site).
+                using var mean = globalMean.to(runningMean.dtype);
+                using var variance = globalVariance.to(runningVar.dtype);
+                runningMean.mul_(1 - factor).add_(mean, alpha: factor);
+                runningVar.mul_(1 - factor).add_(variance, alpha: factor * count / (count - 1));
             }
 
             var output = SynchronizedBatchNormFunction.Apply(input, weight, bias, globalMean, globalVariance, eps, count, site, reducer);

@@ -61,14 +61,16 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
             long[] channelShape = ChannelLayout.BroadcastShape(input);
             var invstd = (variance + eps).rsqrt();
             var centred = input - mean.reshape(channelShape);
-            var sumDy = gradOutput.sum(reduceOver);
+            // Accumulated in at least float32, as ATen's kernels accumulate half-precision sums.
+            var sumDy = gradOutput.sum(reduceOver, type: ChannelMoments.StatisticsDType(gradOutput.dtype));
             Tensor sumDyCentred;
             using (var product = gradOutput * centred)
                 sumDyCentred = product.sum(reduceOver);
 
             var sums = torch.cat([sumDy, sumDyCentred]).to(ScalarType.Float64);
             reducer.SumGradients(site, sums);
-            var global = sums.to(input.dtype).div_((double)count);
+            // In the statistics' dtype: float32 for half-precision input, whose gradient is rounded back at the end.
+            var global = sums.to(mean.dtype).div_((double)count);
             var meanDy = global.narrow(0, 0, channels);
             var meanDyCentred = global.narrow(0, channels, channels);
 
@@ -81,8 +83,11 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
             var gradInput = centred.mul_(centredScale.reshape(channelShape))
                 .add_(offset.reshape(channelShape))
                 .addcmul_(gradOutput, inputScale.reshape(channelShape), 1);
-            var gradWeight = weight is null ? null : (sumDyCentred * invstd).MoveToOuterDisposeScope();
-            var gradBias = shift ? sumDy.MoveToOuterDisposeScope() : null;
+            // Mixed precision: statistics in float32 make the arithmetic float32; each gradient takes its tensor's dtype.
+            var parameterDType = weight?.dtype ?? mean.dtype;
+            var gradWeight = weight is null ? null : (sumDyCentred * invstd).to(parameterDType).MoveToOuterDisposeScope();
+            var gradBias = shift ? sumDy.to(parameterDType).MoveToOuterDisposeScope() : null;
+            gradInput = gradInput.to(input.dtype);
             return [gradInput.MoveToOuterDisposeScope(), gradWeight!, gradBias!, null!, null!, null!, null!, null!, null!];
         }
         catch (Exception failure)

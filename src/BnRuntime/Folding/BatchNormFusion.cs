@@ -8,7 +8,7 @@ namespace BnGen;
 /// <summary>
 /// Folds the batch normalization of a whole TorchSharp module tree for inference, as PyTorch's
 /// <c>fuse_modules</c> does for named pairs and TorchSharp does not at all: every <see cref="BatchNormalizedAttribute"/>
-/// network in the tree runs its <c>FuseBatchNorm()</c>; a site created with <see cref="BatchNormSite.After(Linear, string, double, double, bool, bool, bool)"/>
+/// network in the tree runs its <c>FuseBatchNorm()</c>; a site created with <see cref="BatchNormSite.After(Linear, string, double, double, bool, bool, bool, bool)"/>
 /// folds into the layer it was created after (<see cref="BatchNormSite.Layer"/>); and in every <see cref="Sequential"/> a
 /// Linear, Conv or ConvTranspose layer directly followed by a <see cref="BatchNormSite"/> absorbs it (TorchVision's
 /// <c>downsample = Sequential(conv, bn)</c>). The tree is walked once, and every problem is reported before

@@ -17,6 +17,7 @@ public sealed partial class BatchNormSite
     /// <param name="affine">Whether the site has a learnable per-channel weight and bias.</param>
     /// <param name="trackRunningStats">Whether the site keeps running statistics and uses them in eval mode.</param>
     /// <param name="cumulativeAverage">Average all batches equally (PyTorch <c>momentum=None</c>) instead of using <paramref name="momentum"/>.</param>
+    /// <param name="keepFloat32">Keep the site in float32 under a float16 or bfloat16 network (<see cref="KeepsFloat32"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null: assign it before creating its site.</exception>
     public static BatchNormSite After(
         Linear layer,
@@ -25,12 +26,14 @@ public sealed partial class BatchNormSite
         double eps = BatchNormDefaults.Epsilon,
         bool affine = true,
         bool trackRunningStats = true,
-        bool cumulativeAverage = false)
+        bool cumulativeAverage = false,
+        bool keepFloat32 = false)
     {
         RequireLayer(layer, name);
-        return new BatchNormSite(name, layer.out_features, momentum, eps, affine, trackRunningStats, cumulativeAverage, layer.weight!.device, layer.weight.dtype, BatchNormInputKind.Dense)
+        return new BatchNormSite(name, layer.out_features, momentum, eps, affine, trackRunningStats, cumulativeAverage, layer.weight!.device, SiteDType(layer.weight.dtype, keepFloat32), BatchNormInputKind.Dense)
         {
             Layer = layer,
+            KeepsFloat32 = keepFloat32,
         };
     }
 
@@ -46,6 +49,7 @@ public sealed partial class BatchNormSite
     /// <param name="affine">Whether the site has a learnable per-channel weight and bias.</param>
     /// <param name="trackRunningStats">Whether the site keeps running statistics and uses them in eval mode.</param>
     /// <param name="cumulativeAverage">Average all batches equally (PyTorch <c>momentum=None</c>) instead of using <paramref name="momentum"/>.</param>
+    /// <param name="keepFloat32">Keep the site in float32 under a float16 or bfloat16 network (<see cref="KeepsFloat32"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null: assign it before creating its site.</exception>
     public static BatchNormSite After(
         Convolution layer,
@@ -54,7 +58,8 @@ public sealed partial class BatchNormSite
         double eps = BatchNormDefaults.Epsilon,
         bool affine = true,
         bool trackRunningStats = true,
-        bool cumulativeAverage = false)
+        bool cumulativeAverage = false,
+        bool keepFloat32 = false)
     {
         RequireLayer(layer, name);
         // A convolution's weight is [out, in / groups, k…] (transposed: [in, out / groups, k…]): one kernel dimension per spatial one.
@@ -65,11 +70,16 @@ public sealed partial class BatchNormSite
             3 => BatchNormInputKind.Conv3d,
             long d => throw new ArgumentException($"Batch-norm site '{name}': a {d}-d convolution has no batch-norm input kind.", nameof(layer)),
         };
-        return new BatchNormSite(name, layer.out_channels, momentum, eps, affine, trackRunningStats, cumulativeAverage, layer.weight.device, layer.weight.dtype, input)
+        return new BatchNormSite(name, layer.out_channels, momentum, eps, affine, trackRunningStats, cumulativeAverage, layer.weight.device, SiteDType(layer.weight.dtype, keepFloat32), input)
         {
             Layer = layer,
+            KeepsFloat32 = keepFloat32,
         };
     }
+
+    /// <summary>The layer's dtype, except float32 for a float32-keeping site after a half-precision layer.</summary>
+    private static ScalarType SiteDType(ScalarType layer, bool keepFloat32) =>
+        keepFloat32 && layer is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : layer;
 
     private static void RequireLayer(nn.Module? layer, string name)
     {

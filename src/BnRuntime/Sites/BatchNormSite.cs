@@ -13,7 +13,7 @@ namespace BnGen;
 /// </summary>
 /// <remarks>
 /// A site is a module and is called like one (<c>site.call(x)</c>), so forward hooks and pre-hooks run. Generated
-/// networks create theirs with <see cref="After(Linear, string, double, double, bool, bool, bool)"/>: the site is
+/// networks create theirs with <see cref="After(Linear, string, double, double, bool, bool, bool, bool)"/>: the site is
 /// then sized from its layer, fixed to the input that layer produces (<see cref="Input"/>, checked on every call),
 /// and bound to it for folding (<see cref="Layer"/>). A site made with the constructor and no
 /// <c>input</c> accepts any rank from 2 to 5, for use by hand (e.g. in <c>nn.Sequential</c>).
@@ -162,8 +162,8 @@ public sealed partial class BatchNormSite : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The layer whose output this site normalizes and into which it folds, when it was created with
-    /// <see cref="After(Linear, string, double, double, bool, bool, bool)"/> or
-    /// <see cref="After(Convolution, string, double, double, bool, bool, bool)"/>; null for a site made with the constructor.
+    /// <see cref="After(Linear, string, double, double, bool, bool, bool, bool)"/> or
+    /// <see cref="After(Convolution, string, double, double, bool, bool, bool, bool)"/>; null for a site made with the constructor.
     /// </summary>
     public nn.Module? Layer
     {

@@ -64,3 +64,16 @@ public sealed partial class WideNetBN : Module<Tensor, Tensor>
         InitializeBatchNorm();
     }
 }
+
+/// <summary>Mixed precision from the attribute: every site keeps float32 except one that opts out.</summary>
+[BatchNormalized(KeepFloat32 = true)]
+public sealed partial class MixedPrecisionNetBN : BatchNormalizedModule
+{
+    private readonly Conv2d conv = Conv2d(1, 4, 3, padding: 1);
+    private readonly ReLU relu1 = ReLU();
+    private readonly Flatten flatten = Flatten();
+    [BatchNorm(KeepFloat32 = false)]
+    private readonly Linear fc1 = Linear(4 * 8 * 8, 16);
+    private readonly ReLU relu2 = ReLU();
+    private readonly Linear fc2 = Linear(16, 3);
+}

@@ -152,6 +152,57 @@ public sealed class CrossReplicaSiteTests
         TensorAssert.Close(SiteOf(kernel).RunningVar!, SiteOf(seam).RunningVar!, Tolerance, Tolerance, "running_var");
     }
 
+    [Fact]
+    public void Replicas_of_a_bfloat16_network_with_float32_sites_train_like_ATens_mixed_kernel_on_the_whole_batch()
+    {
+        // Oracle: one site on the concatenated batch, through ATen's mixed-type kernel (bfloat16 input, float32
+        // statistics and parameters). The replicas compute their moments in float32 and combine them in float64, so
+        // the statistics agree to float32 rounding; outputs and input gradients are bfloat16 and agree to its rounding.
+        torch.manual_seed(9);
+        var reference = new BatchNormSite("bn", 3, input: BatchNormInputKind.Conv2d) { KeepsFloat32 = true };
+        var replicas = Enumerable.Range(0, 2).Select(_ => new BatchNormSite("bn", 3, input: BatchNormInputKind.Conv2d) { KeepsFloat32 = true }).ToArray();
+        var transport = new ThreadReplicas(2);
+        for (int r = 0; r < 2; r++)
+            replicas[r].StatisticsReducer = transport.ReducerFor(r);
+
+        for (int step = 0; step < 3; step++)
+        {
+            var input = (torch.randn(8, 3, 5, 4) * 4 + 20).to(ScalarType.BFloat16);
+            var x = input.clone().requires_grad_(true);
+            var expected = reference.forward(x);
+            var upstream = torch.randn_like(expected);
+            expected.backward([upstream]);
+
+            var outputs = new Tensor[2];
+            var inputGrads = new Tensor[2];
+            transport.Run(r =>
+            {
+                var slice = input.narrow(0, 4 * r, 4).clone().requires_grad_(true);
+                var output = replicas[r].forward(slice);
+                output.backward([upstream.narrow(0, 4 * r, 4)]);
+                outputs[r] = output.detach();
+                inputGrads[r] = slice.grad!.detach();
+            });
+
+            Assert.Equal(ScalarType.BFloat16, outputs[0].dtype);
+            Assert.Equal(ScalarType.BFloat16, inputGrads[0].dtype);
+            TensorAssert.Close(expected.detach().to(float32), torch.cat(outputs).to(float32), 0.05, 0.02, $"step {step}: outputs (bfloat16)");
+            TensorAssert.Close(x.grad!.to(float32), torch.cat(inputGrads).to(float32), 0.05, 0.02, $"step {step}: input gradient (bfloat16)");
+            var summedWeightGrad = replicas[0].Weight!.grad! + replicas[1].Weight!.grad!;
+            Assert.Equal(ScalarType.Float32, summedWeightGrad.dtype);
+            TensorAssert.Close(reference.Weight!.grad!, summedWeightGrad, 1e-2, 1e-3, $"step {step}: gamma's gradient (float32)");
+            foreach (var replica in replicas)
+            {
+                TensorAssert.Close(reference.RunningMean!, replica.RunningMean!, 1e-4, 1e-5, $"step {step}: running mean (float32)");
+                TensorAssert.Close(reference.RunningVar!, replica.RunningVar!, 1e-4, 1e-4, $"step {step}: running variance (float32)");
+            }
+
+            reference.zero_grad();
+            foreach (var replica in replicas)
+                replica.zero_grad();
+        }
+    }
+
     private static Sequential Network(bool conv) => conv
         ? nn.Sequential(("0", nn.Conv2d(2, 3, 3, padding: 1, dtype: float64)), ("1", new BatchNormSite("bn", 3, dtype: float64)), ("2", nn.ReLU()), ("3", nn.Flatten()), ("4", nn.Linear(60, 2, dtype: float64)))
         : nn.Sequential(("0", nn.Linear(6, 5, dtype: float64)), ("1", new BatchNormSite("bn", 5, dtype: float64)), ("2", nn.ReLU()), ("3", nn.Linear(5, 3, dtype: float64)));
