@@ -40,9 +40,12 @@ public sealed unsafe partial class MpiWorld
     }
 
     // The operation is described only when something fails: the happy path builds no strings.
+    // The timeout bounds the whole wait, the diagnosis of who is missing included: the collective gets the timeout
+    // less the diagnosis's share (DiagnosisShare), so a stalled rank is reported within the timeout, not after it.
     private void Wait(ref int request, in CollectiveHeader operation)
     {
         var clock = Stopwatch.StartNew();
+        var waitFor = timeout - DiagnosisShare;
         var spinner = new SpinWait();
         while (true)
         {
@@ -51,10 +54,11 @@ public sealed unsafe partial class MpiWorld
                 Check(code, "MPI_Test", operation.Describe());
             if (done != 0)
                 return;
-            if (clock.Elapsed > timeout)
+            if (clock.Elapsed > waitFor)
             {
+                string absent = DescribeAbsentRanks();
                 throw Fail(new MpiTimeoutException(
-                    $"Rank {Rank} of {Size} on {ProcessorName} waited {timeout.TotalSeconds:0.#} s for the other ranks in {operation.Describe()}; {DescribeAbsentRanks()}. Stopping instead of waiting forever."));
+                    $"Rank {Rank} of {Size} on {ProcessorName} waited {clock.Elapsed.TotalSeconds:0.0} s (timeout {timeout.TotalSeconds:0.#} s) for the other ranks in {operation.Describe()}; {absent}. Stopping instead of waiting forever."));
             }
 
             // Yield rather than sleep: a millisecond's sleep would dominate a sub-millisecond reduction.

@@ -10,6 +10,9 @@ namespace BnGen.Mpi;
 // When a collective fails: which ranks are absent and why, the failed state, MPI error codes as messages.
 public sealed unsafe partial class MpiWorld
 {
+    /// <summary>The part of the timeout kept for asking which ranks are there: a quarter of it, at most 5 s.</summary>
+    private TimeSpan DiagnosisShare => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 4));
+
     /// <summary>
     /// After a timeout: every rank that times out tells every other rank where it is (point to point, on a tag of
     /// its own); whoever has not said so within a grace period is named as not there — died, stalled, or elsewhere.
@@ -18,7 +21,7 @@ public sealed unsafe partial class MpiWorld
     private string DescribeAbsentRanks()
     {
         const int PresenceTag = 0x4247; // "BG"
-        var grace = TimeSpan.FromSeconds(Math.Min(5, Math.Max(1, timeout.TotalSeconds / 2)));
+        var grace = DiagnosisShare;
         long position = sequence;
         long* outbox = stackalloc long[1];
         *outbox = position;
