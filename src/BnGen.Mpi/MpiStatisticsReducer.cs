@@ -14,4 +14,11 @@ internal sealed class MpiStatisticsReducer(MpiWorld world, string path) : IBatch
 
     public void SumGradients(BatchNormSite site, Tensor gradients) =>
         world.AllReduceSum(gradients, $"statistics gradient of '{path}' (C={site.NumFeatures})");
+
+    public long? GlobalBatchSize(BatchNormSite site, long localBatchSize)
+    {
+        using var size = tensor(new[] { localBatchSize });
+        world.AllReduceSum(size, $"global batch before '{path}'");
+        return size.item<long>();
+    }
 }

@@ -61,7 +61,7 @@ public sealed class FailureTests(ITestOutputHelper output)
         Assert.NotEqual(0, job.ExitCode);
         Assert.True(job.Elapsed < TimeSpan.FromSeconds(40), $"took {job.Elapsed.TotalSeconds:0.0} s");
         // The first survivor to give up ends the job (MPI_Abort), which may cut the other one short.
-        Assert.Matches("rank (0|2) of 3 on .*: MpiTimeoutException: Rank (0|2) of 3 .* waited [0-9.]+ s \\(timeout 4 s\\) .*statistics of 'fc1_bn'.*; rank 1 did not answer", job.Output);
+        Assert.Matches("rank (0|2) of 3 on .*: MpiTimeoutException: Rank (0|2) of 3 .* waited [0-9.]+ s \\(timeout 4 s\\) .*global batch before 'fc1_bn'.*; rank 1 did not answer", job.Output);
         AssertWaitedAtMost(4, job.Output);
     }
 

@@ -41,4 +41,15 @@ public interface IBatchStatisticsReducer
     /// <param name="gradients">A contiguous float64 CPU vector of 2·C values: this replica's Σdy per channel, then
     /// its Σdy·(x − mean), dy being the gradient with respect to the site's output.</param>
     void SumGradients(BatchNormSite site, Tensor gradients);
+
+    /// <summary>
+    /// The global batch size — the sum of every replica's <paramref name="localBatchSize"/> — so that a network can
+    /// refuse a training batch of one sample before any of its sites changes its statistics, as one process does. Called
+    /// once per training forward, on every replica, before the first site.
+    /// </summary>
+    /// <param name="site">The network's first dense site (the one a batch of one would reach).</param>
+    /// <param name="localBatchSize">This replica's batch size (dimension 0 of the network's input).</param>
+    /// <returns>The global batch size; null when the transport cannot tell, and then the first dense site refuses a
+    /// global batch of one itself (after the sites before it have run).</returns>
+    long? GlobalBatchSize(BatchNormSite site, long localBatchSize) => null;
 }

@@ -75,9 +75,10 @@ public static class BatchNormNetwork
 
     /// <summary>
     /// Refuses a training batch of fewer than two samples before any site changes its statistics, when
-    /// <paramref name="site"/> normalizes each feature over the batch; does nothing in eval mode or when the site
-    /// combines its statistics across replicas (<see cref="BatchNormSite.StatisticsReducer"/>: this process's slice
-    /// may then hold a single sample, and the site itself refuses a global batch of one).
+    /// <paramref name="site"/> normalizes each feature over the batch; does nothing in eval mode. When the site combines
+    /// its statistics across replicas (<see cref="BatchNormSite.StatisticsReducer"/>) the batch is the global one: this
+    /// process's slice may hold one sample or none, and every replica refuses together when all of them hold one in all
+    /// (<see cref="IBatchStatisticsReducer.GlobalBatchSize"/>, one small collective per training step).
     /// </summary>
     /// <param name="network">The network whose forward receives <paramref name="input"/>.</param>
     /// <param name="input">The network's input; dimension 0 is the batch.</param>
@@ -88,11 +89,21 @@ public static class BatchNormNetwork
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(site);
-        if (!network.training || site.StatisticsReducer is not null || site.IsFolded)
-            return;
-        if (input.Dimensions >= 1 && input.size(0) >= 2)
+        if (!network.training || site.IsFolded)
             return;
         string shape = "[" + string.Join(", ", Array.ConvertAll(input.shape, d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+        if (site.StatisticsReducer is { } reducer)
+        {
+            long? global = input.Dimensions >= 1 ? reducer.GlobalBatchSize(site, input.size(0)) : null;
+            if (global is null or >= 2)
+                return;
+            throw new ArgumentException(
+                $"{NameOf(network)}: training needs a global batch of 2 or more, since batch-norm site '{site.SiteName}' normalizes each feature over the batch; got {global} across all replicas (this one: input {shape}). Nothing was changed. Use a larger global batch, or call eval().",
+                nameof(input));
+        }
+
+        if (input.Dimensions >= 1 && input.size(0) >= 2)
+            return;
         throw new ArgumentException(
             $"{NameOf(network)}: training needs a batch of 2 or more, since batch-norm site '{site.SiteName}' normalizes each feature over the batch; got input {shape}. Nothing was changed. Use a larger batch, or call eval() to run one sample.",
             nameof(input));

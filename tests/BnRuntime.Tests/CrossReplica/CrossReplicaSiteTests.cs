@@ -124,6 +124,38 @@ public sealed class CrossReplicaSiteTests
     }
 
     [Fact]
+    public void A_network_refuses_a_global_batch_of_one_before_its_first_site_runs_on_every_replica()
+    {
+        // ConvNetBN's conv sites come before its dense site: one sample in all would pass them (H·W values per channel)
+        // and be refused only at fc1_bn, after conv1_bn and conv2_bn had updated their statistics. The network asks
+        // the replicas for the global batch first, as one process checks its batch first.
+        torch.manual_seed(2);
+        var replicas = Enumerable.Range(0, 2).Select(_ => new BnGen.TestSupport.Article.ConvNetBN()).ToArray();
+        var transport = new ThreadReplicas(2);
+        for (int r = 0; r < 2; r++)
+        {
+            foreach (var site in replicas[r].modules().OfType<BatchNormSite>())
+                site.StatisticsReducer = transport.ReducerFor(r);
+        }
+
+        var slices = new[] { torch.randn(1, 1, 28, 28), torch.randn(0, 1, 28, 28) };
+        var errors = new string[2];
+        transport.Run(r => errors[r] = Assert.Throws<ArgumentException>(() => replicas[r].forward(slices[r])).Message);
+
+        Assert.All(errors, message => Assert.Contains("got 1 across all replicas", message));
+        Assert.All(errors, message => Assert.Contains("Nothing was changed", message));
+        foreach (var site in replicas.SelectMany(r => r.modules().OfType<BatchNormSite>()))
+        {
+            Assert.Equal(0, site.NumBatchesTracked!.item<long>());
+            Assert.Equal(0f, site.RunningMean!.abs().sum().item<float>());
+        }
+
+        // Two samples in all, one on each replica: trains.
+        transport.Run(r => replicas[r].forward(torch.randn(1, 1, 28, 28)));
+        Assert.All(replicas.SelectMany(r => r.modules().OfType<BatchNormSite>()), site => Assert.Equal(1, site.NumBatchesTracked!.item<long>()));
+    }
+
+    [Fact]
     public void A_reducer_failing_in_backward_is_thrown_by_the_sites_next_forward()
     {
         torch.manual_seed(2);

@@ -65,5 +65,18 @@ internal sealed class ThreadReplicas(int count)
             });
             gradients.copy_(sum);
         }
+
+        public long? GlobalBatchSize(BatchNormSite site, long localBatchSize)
+        {
+            using var local = tensor(new[] { localBatchSize });
+            using var total = replicas.Exchange(replica, local, rows =>
+            {
+                var sum = zeros_like(rows[0]!);
+                foreach (var row in rows)
+                    sum.add_(row!);
+                return sum;
+            });
+            return total.item<long>();
+        }
     }
 }
