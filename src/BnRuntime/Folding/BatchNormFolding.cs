@@ -69,15 +69,34 @@ public static class BatchNormFolding
     private static void Fold(nn.Module layer, Parameter? layerWeight, long outputs, string layerKind, BatchNormSite site, Action<Parameter> setBias, Parameter? layerBias, long? transposedGroups = null)
     {
         Check(layerWeight, outputs, layerKind, site);
-        var runningMean = site.RunningMean!;
-        var runningVar = site.RunningVar!;
+        FoldTransform(layerWeight, setBias, layerBias, transposedGroups, site.Weight, site.Bias, site.RunningMean!, site.RunningVar!, site.Epsilon);
+        site.MarkFolded();
+    }
 
+    /// <summary>The folding arithmetic, for a site or TorchSharp's own BatchNorm: the layer absorbs the eval-mode transform.</summary>
+    internal static void FoldInto(nn.Module layer, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, double eps)
+    {
+        switch (layer)
+        {
+            case Linear linear:
+                FoldTransform(linear.weight!, bias => linear.bias = bias, linear.bias, null, gamma, beta, runningMean, runningVar, eps);
+                break;
+            case Convolution convolution:
+                FoldTransform(convolution.weight!, bias => convolution.bias = bias, convolution.bias, convolution.transposed ? convolution.groups : null, gamma, beta, runningMean, runningVar, eps);
+                break;
+            default:
+                throw new ArgumentException($"a {layer.GetType().Name} is not a Linear or Conv layer", nameof(layer));
+        }
+    }
+
+    private static void FoldTransform(Parameter layerWeight, Action<Parameter> setBias, Parameter? layerBias, long? transposedGroups, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, double eps)
+    {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
 
-        var invStd = runningVar.to(float64).add(site.Epsilon).rsqrt();
-        var scale = site.Weight is null ? invStd : site.Weight.detach().to(float64).mul(invStd);
-        var shift = site.Bias is null ? zeros_like(scale) : site.Bias.detach().to(float64);
+        var invStd = runningVar.to(float64).add(eps).rsqrt();
+        var scale = gamma is null ? invStd : gamma.detach().to(float64).mul(invStd);
+        var shift = beta is null ? zeros_like(scale) : beta.detach().to(float64);
 
         var foldedWeight = transposedGroups is { } groups
             ? ScaleTransposedWeight(layerWeight.detach().to(float64), scale, groups)
@@ -91,8 +110,6 @@ public static class BatchNormFolding
             setBias(new Parameter(foldedBias.to(layerWeight.dtype).MoveToOuterDisposeScope(), requires_grad: layerWeight.requires_grad));
         else
             layerBias.copy_(foldedBias);
-
-        site.MarkFolded();
     }
 
     /// <summary>A plain layer's weight is <c>[out, …]</c>: broadcast the per-output-channel scale as <c>[out, 1, …]</c>.</summary>

@@ -11,14 +11,17 @@ namespace BnGen;
 /// network in the tree runs its <c>FuseBatchNorm()</c>; a site created with <see cref="BatchNormSite.After(Linear, string, double, double, bool, bool, bool, bool)"/>
 /// folds into the layer it was created after (<see cref="BatchNormSite.Layer"/>); and in every <see cref="Sequential"/> a
 /// Linear, Conv or ConvTranspose layer directly followed by a <see cref="BatchNormSite"/> absorbs it (TorchVision's
-/// <c>downsample = Sequential(conv, bn)</c>). The tree is walked once, and every problem is reported before
-/// anything changes.
+/// <c>downsample = Sequential(conv, bn)</c>). TorchSharp's own <c>BatchNorm1d/2d/3d</c> folds too, where TorchVision.NET's
+/// models put it: after its layer in a <c>Sequential</c>, or as a field <c>bnK</c> (or <c>x_bn</c>) beside the layer
+/// <c>convK</c> / <c>fcK</c> (or <c>x</c>) that a hand-written forward calls before it — then it is neutralized in place
+/// (see <see cref="NativeBatchNormFolding"/>). The tree is walked once, and every problem is reported, with its path from
+/// the module you called, before anything changes.
 /// </summary>
 public static class BatchNormFusion
 {
     /// <summary>Folds every site in <paramref name="root"/>'s tree. Needs eval mode throughout.</summary>
-    /// <exception cref="InvalidOperationException">A module is in training mode, a site keeps no running statistics,
-    /// or a Sequential pairs a layer with TorchSharp's own BatchNorm module (the message names its path); nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">A module is in training mode, a site keeps no running statistics, or a
+    /// TorchSharp BatchNorm follows no layer it can be folded into (the message names its path); nothing was changed.</exception>
     public static void Fuse(nn.Module root)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -35,14 +38,20 @@ public static class BatchNormFusion
 
     /// <summary>What folding <paramref name="owner"/>'s children will do, checked in full, so that a problem anywhere in the tree changes nothing.</summary>
     /// <exception cref="InvalidOperationException">As <see cref="Fuse"/>.</exception>
-    internal static Plan PlanChildren(nn.Module owner)
+    /// <param name="owner">The module whose children are planned.</param>
+    /// <param name="prefix">The owner's path from the module the user called, so messages name paths from there.</param>
+    internal static Plan PlanChildren(nn.Module owner, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(owner);
         var plan = new Plan();
+        if (owner is not Sequential)
+            PlanFields(owner, prefix, plan);
         foreach (var (name, child) in owner.named_children())
-            Visit(child, name, plan);
+            Visit(child, Join(prefix, name), plan);
         return plan;
     }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 
     private static void Visit(nn.Module module, string path, Plan plan)
     {
@@ -51,20 +60,61 @@ public static class BatchNormFusion
 
         if (module is IBatchNormFusable network)
         {
-            // It folds its own subtree, and checks it the same way.
+            // It folds its own subtree, and checks it the same way, naming paths from here.
             plan.Networks.Add(network);
-            PlanChildren(module);
+            PlanChildren(module, path);
             return;
         }
 
         if (module is BatchNormSite { IsFolded: false, Layer: { } layer } bound)
             plan.Add(layer, bound, path);
 
+        if (module is BatchNorm native && !plan.Plans(native) && !NativeBatchNormFolding.IsFolded(native))
+        {
+            throw new InvalidOperationException(
+                $"Cannot fuse batch norm: '{path}' is TorchSharp's {module.GetType().Name}, and BnGen cannot tell which layer it follows (it folds one that comes right after its layer in a Sequential, or a field bnK beside convK or fcK). Nothing was changed.");
+        }
+
         if (module is Sequential sequential)
             PlanPairs(sequential, path, plan);
+        else
+            PlanFields(module, path, plan);
 
         foreach (var (name, child) in module.named_children())
             Visit(child, path + "." + name, plan);
+    }
+
+    /// <summary>TorchVision's layout in a hand-written forward: a field bnK after the field convK (or fcK), or x_bn after x.</summary>
+    private static void PlanFields(nn.Module module, string path, Plan plan)
+    {
+        var children = new Dictionary<string, nn.Module>();
+        foreach (var (name, child) in module.named_children())
+            children[name] = child;
+        foreach (var (name, child) in children)
+        {
+            if (child is not BatchNorm native || NativeBatchNormFolding.IsFolded(native))
+                continue;
+            foreach (string candidate in LayerNamesFor(name))
+            {
+                if (children.TryGetValue(candidate, out var layer) && layer is Linear or Convolution)
+                {
+                    plan.AddNative(layer, native, Join(path, name), Join(path, candidate));
+                    break;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<string> LayerNamesFor(string batchNorm)
+    {
+        if (batchNorm.StartsWith("bn", StringComparison.Ordinal))
+        {
+            yield return "conv" + batchNorm[2..];
+            yield return "fc" + batchNorm[2..];
+        }
+
+        if (batchNorm.EndsWith("_bn", StringComparison.Ordinal))
+            yield return batchNorm[..^3];
     }
 
     private static void PlanPairs(Sequential sequential, string path, Plan plan)
@@ -77,14 +127,9 @@ public static class BatchNormFusion
             if (layer is not (Linear or Convolution))
                 continue;
             if (next.Module is BatchNormSite { IsFolded: false, Layer: null } site)
-            {
                 plan.Add(layer, site, path + "." + next.Name);
-            }
-            else if (next.Module is BatchNorm)
-            {
-                throw new InvalidOperationException(
-                    $"Cannot fuse batch norm: '{path}.{next.Name}' is TorchSharp's {next.Module.GetType().Name}, which cannot pass its input through once folded into '{path}.{children[i].Name}'. Build the Sequential with new BatchNormSite(\"{next.Name}\", channels) instead: same computation, same state_dict keys.");
-            }
+            else if (next.Module is BatchNorm native && !NativeBatchNormFolding.IsFolded(native))
+                plan.AddNative(layer, native, path + "." + next.Name, path + "." + children[i].Name);
         }
     }
 
@@ -94,6 +139,17 @@ public static class BatchNormFusion
         internal List<(nn.Module Layer, BatchNormSite Site)> Pairs { get; } = new();
 
         internal List<IBatchNormFusable> Networks { get; } = new();
+
+        internal List<(nn.Module Layer, BatchNorm Module, string Path, string LayerPath)> NativePairs { get; } = new();
+
+        internal bool Plans(BatchNorm module) => NativePairs.Exists(p => ReferenceEquals(p.Module, module));
+
+        /// <summary>Plans folding TorchSharp's <paramref name="module"/> into <paramref name="layer"/>, refusing now what the fold would refuse.</summary>
+        internal void AddNative(nn.Module layer, BatchNorm module, string path, string layerPath)
+        {
+            NativeBatchNormFolding.Check(layer, module, path, layerPath);
+            NativePairs.Add((layer, module, path, layerPath));
+        }
 
         /// <summary>Plans folding <paramref name="site"/> into <paramref name="layer"/>, refusing now what the fold would refuse.</summary>
         internal void Add(nn.Module layer, BatchNormSite site, string path)
@@ -125,6 +181,9 @@ public static class BatchNormFusion
                 else
                     BatchNormFolding.FoldInto((Convolution)layer, site);
             }
+
+            foreach (var (layer, module, path, layerPath) in NativePairs)
+                NativeBatchNormFolding.FoldInto(layer, module, path, layerPath);
 
             foreach (var network in Networks)
                 network.FuseBatchNorm();

@@ -48,22 +48,58 @@ public sealed class FusionTests
     }
 
     [Fact]
-    public void A_TorchSharp_BatchNorm_after_a_layer_is_refused_by_path_and_nothing_changes()
+    public void A_TorchSharp_BatchNorm_after_a_layer_folds_and_then_refuses_to_train()
     {
         using var scope = NewDisposeScope();
         var model = nn.Sequential(
             ("a", nn.Sequential(("0", nn.Linear(4, 4)), ("1", new BatchNormSite("1", 4)))),
             ("downsample", nn.Sequential(("0", nn.Linear(4, 4)), ("1", nn.BatchNorm1d(4)))));
         Warm(model, new long[] { 6, 4 });
+        var probe = randn(5, 4);
+        var expected = model.forward(probe);
+
+        BatchNormFusion.Fuse(model);
+
+        TensorAssert.Close(expected, model.forward(probe), 1e-5, 1e-5, "eval output after folding TorchSharp's BatchNorm1d");
+        // The folded site refuses train() itself; TorchSharp's module cannot, so its next training forward refuses.
+        var downsample = model.named_children().Single(c => c.name == "downsample").module;
+        downsample.train();
+        var error = Assert.Throws<InvalidOperationException>(() => ((nn.Module<Tensor, Tensor>)downsample).forward(probe));
+        Assert.Contains("'downsample.1' was folded into 'downsample.0'", error.Message);
+    }
+
+    [Fact]
+    public void A_TorchSharp_BatchNorm_that_follows_no_layer_is_refused_by_path_and_nothing_changes()
+    {
+        using var scope = NewDisposeScope();
+        var model = nn.Sequential(
+            ("a", nn.Sequential(("0", nn.Linear(4, 4)), ("1", new BatchNormSite("1", 4)))),
+            ("b", nn.Sequential(("0", nn.Linear(4, 4)), ("act", nn.ReLU()), ("norm", nn.BatchNorm1d(4)))));
+        Warm(model, new long[] { 6, 4 });
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 
         var error = Assert.Throws<InvalidOperationException>(() => BatchNormFusion.Fuse(model));
 
-        Assert.Contains("'downsample.1'", error.Message);
-        Assert.Contains("BatchNormSite(\"1\"", error.Message);
+        Assert.Contains("'b.norm' is TorchSharp's BatchNorm1d", error.Message);
+        Assert.Contains("Nothing was changed", error.Message);
         Assert.All(model.modules().OfType<BatchNormSite>(), s => Assert.False(s.IsFolded));
         foreach (var (name, value) in model.state_dict())
             TensorAssert.Identical(before[name], value, name);
+    }
+
+    [Fact]
+    public void A_refusal_inside_a_nested_generated_block_names_the_path_from_the_network_called()
+    {
+        using var scope = NewDisposeScope();
+        using var network = new BnGen.TestSupport.ResNet.ResNet18BN();
+        network.eval();
+        var site = network.named_modules().Single(m => m.name == "layer2.0.downsample.1").module;
+        site.train();
+
+        var error = Assert.Throws<InvalidOperationException>(() => network.FuseBatchNorm());
+
+        Assert.Contains("Path: 'layer2.0.downsample.1'", error.Message);
+        Assert.All(network.modules().OfType<BatchNormSite>(), s => Assert.False(s.IsFolded));
     }
 
     [Fact]

@@ -1,0 +1,49 @@
+using System;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BnGen.Generator.Tests.Behaviour;
+
+/// <summary>
+/// BatchNormFusion.Fuse on models BnGen did not write: TorchVision.NET's resnet18() (BatchNorm2d as fields bnK beside
+/// convK, called by a hand-written forward, and in downsample Sequentials) and mobilenet_v2() (BatchNorm2d after its
+/// convolution in Sequentials). Oracle: the same model unfused, in eval, with running statistics made non-trivial by
+/// a few training batches; tolerance 1e-5 of the logits' scale (the fold is float64 math rounded once to float32).
+/// </summary>
+public sealed class TorchVisionFusionTests
+{
+    public static TheoryData<string> Models() => new() { "resnet18", "mobilenet_v2" };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Every_BatchNorm2d_of_a_TorchVision_model_folds_and_the_outputs_stay(string name)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        nn.Module<Tensor, Tensor> model = name == "resnet18" ? torchvision.models.resnet18() : torchvision.models.mobilenet_v2();
+        model.train();
+        using (no_grad())
+        {
+            for (int i = 0; i < 2; i++)
+                model.call(randn(4, 3, 64, 64));
+        }
+
+        model.eval();
+        var probe = randn(2, 3, 64, 64);
+        var expected = model.call(probe);
+        int batchNorms = model.modules().OfType<BatchNorm2d>().Count();
+
+        BatchNormFusion.Fuse(model);
+
+        double scale = expected.abs().max().item<float>();
+        TensorAssert.Close(expected, model.call(probe), 1e-5 * scale, 0, $"{name}: logits after folding its {batchNorms} BatchNorm2d");
+        Assert.All(model.modules().OfType<BatchNorm2d>(), bn => Assert.True(bn.weight!.eq(1).all().item<bool>(), "a BatchNorm2d was not folded"));
+
+        model.train();
+        var error = Assert.Throws<InvalidOperationException>(() => model.call(probe));
+        Assert.Contains("was folded into", error.Message);
+        Assert.Contains("cannot train", error.Message);
+    }
+}
