@@ -89,7 +89,7 @@ public static class BatchNormNetwork
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(site);
-        if (!network.training || site.IsFolded)
+        if (!network.training || site.IsFolded || BatchNormFreezing.IsFrozen(site))
             return;
         string shape = "[" + string.Join(", ", Array.ConvertAll(input.shape, d => d.ToString(CultureInfo.InvariantCulture))) + "]";
         if (site.StatisticsReducer is { } reducer)

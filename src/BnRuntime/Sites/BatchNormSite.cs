@@ -117,6 +117,9 @@ public sealed partial class BatchNormSite : nn.Module<Tensor, Tensor>
     /// <summary>Whether the running statistics are a cumulative average (PyTorch <c>momentum=None</c>).</summary>
     public bool CumulativeAverage { get; }
 
+    /// <summary>Set by <see cref="BatchNormStatistics.Recompute"/> for its pass: a cumulative average whatever the momentum.</summary>
+    internal bool AveragesCumulatively { get; set; }
+
     /// <summary>The learnable per-channel scale (gamma), or null when not <see cref="Affine"/>.</summary>
     public Parameter? Weight => weight;
 
@@ -227,15 +230,18 @@ public sealed partial class BatchNormSite : nn.Module<Tensor, Tensor>
             return input.alias();
         if (replicaFailure is not null)
             throw new InvalidOperationException($"Batch-norm site '{SiteName}': combining gradients across replicas failed in the last backward: {replicaFailure.Message}", replicaFailure);
+        // A frozen site normalizes with its running statistics even when a parent's train() reached it, whether it is
+        // called through call() (where BatchNormFreezing's hook also runs) or forward().
+        bool training = this.training && !BatchNormFreezing.IsFrozen(this);
         if (training && statisticsReducer is not null)
         {
             // The batch-of-one rule applies to the global batch: the reducer's count decides it.
             BatchNormInputValidation.Validate(SiteName, input, kind, NumFeatures, training: false);
-            return CrossReplicaBatchNorm.Apply(this, statisticsReducer, input, weight, bias, running_mean, running_var, num_batches_tracked, Momentum, CumulativeAverage, Epsilon);
+            return CrossReplicaBatchNorm.Apply(this, statisticsReducer, input, weight, bias, running_mean, running_var, num_batches_tracked, Momentum, CumulativeAverage || AveragesCumulatively, Epsilon);
         }
 
         BatchNormInputValidation.Validate(SiteName, input, kind, NumFeatures, training);
-        return BatchNormKernel.Apply(input, weight, bias, running_mean, running_var, num_batches_tracked, training, Momentum, CumulativeAverage, Epsilon);
+        return BatchNormKernel.Apply(input, weight, bias, running_mean, running_var, num_batches_tracked, training, Momentum, CumulativeAverage || AveragesCumulatively, Epsilon);
     }
 
     /// <summary>Running mean 0, running variance 1, no batches seen (PyTorch's <c>reset_running_stats</c>).</summary>

@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BnGen;
+
+/// <summary>What <see cref="BatchNormStatistics.Recompute"/> makes of the batches it sees.</summary>
+public enum BatchNormRecomputation
+{
+    /// <summary>
+    /// PyTorch's <c>torch.optim.swa_utils.update_bn</c>: running statistics reset, then updated with a cumulative average
+    /// (<c>momentum=None</c>) of each batch's statistics — every batch weighs the same, whatever its size.
+    /// </summary>
+    CumulativeAverage,
+
+    /// <summary>
+    /// The population's: the exact mean and unbiased variance of every sample each batch norm saw, pooled over all
+    /// batches (fvcore's PreciseBN intent) — a batch of 50 weighs ten times one of 5, and the spread between batch
+    /// means counts. Computed in float64 from each batch norm's input.
+    /// </summary>
+    Population,
+}
+
+/// <summary>
+/// Recomputes the running statistics of every batch norm in a network from data — after weight averaging (SWA), or
+/// when they lag the weights — for BnGen's sites and TorchSharp's <c>BatchNorm1d/2d/3d</c> alike.
+/// </summary>
+public static class BatchNormStatistics
+{
+    /// <summary>
+    /// Runs <paramref name="network"/> over <paramref name="batches"/> in training mode without gradients and sets every
+    /// batch norm's running statistics from them (<paramref name="mode"/>); momenta and the network's training mode are
+    /// restored afterwards. On a synchronized (BnGen.Mpi) network the cumulative average is of the global batches.
+    /// </summary>
+    /// <param name="network">A generated network or any TorchSharp model; not fused, no batch norm frozen.</param>
+    /// <param name="batches">Inputs of the network's forward; at least one.</param>
+    /// <param name="mode">The cumulative average of batch statistics (PyTorch's update_bn), or the population's.</param>
+    /// <param name="progress">Told the number of batches done after each one, for long loaders.</param>
+    /// <returns>How many batch norms were updated.</returns>
+    /// <exception cref="InvalidOperationException">The network is fused, a batch norm is frozen or keeps no running
+    /// statistics (the message names its path), or there was no batch. Statistics already reset stay reset only in the
+    /// last case.</exception>
+    public static int Recompute(nn.Module<Tensor, Tensor> network, IEnumerable<Tensor> batches, BatchNormRecomputation mode = BatchNormRecomputation.CumulativeAverage, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(batches);
+        if (BatchNormNetwork.IsFused(network))
+            throw new InvalidOperationException($"{BatchNormNetwork.NameOf(network)} is fused for inference: its batch norm lives in its layers now. Recompute the statistics of the unfused network, then fuse.");
+        var found = BatchNormFreezing.BatchNorms(network);
+        foreach (var (path, module, _, _, runningMean) in found)
+        {
+            if (BatchNormFreezing.IsFrozen(module))
+                throw new InvalidOperationException($"'{path}' is frozen (BatchNormFreezing.Freeze): its statistics must not change. Unfreeze it first. Nothing was changed.");
+            if (runningMean is null || module is BatchNormSite { IsFolded: true })
+                throw new InvalidOperationException($"'{path}' keeps no running statistics to recompute, or is folded. Nothing was changed.");
+        }
+
+        bool wasTraining = network.training;
+        var momenta = new Dictionary<BatchNorm, double?>();
+        var population = new Dictionary<nn.Module, Moments>();
+        var hooks = new List<Action>();
+        try
+        {
+            foreach (var (_, module, _, _, _) in found)
+            {
+                Reset(module);
+                if (module is BatchNormSite site)
+                {
+                    site.AveragesCumulatively = true;
+                }
+                else if (module is BatchNorm native)
+                {
+                    momenta[native] = native.momentum;
+                    native.momentum = null;
+                }
+
+                if (mode == BatchNormRecomputation.Population)
+                {
+                    var moments = population[module] = new Moments();
+                    var hook = module.register_forward_pre_hook((_, input) =>
+                    {
+                        moments.Add(input);
+                        return input;
+                    });
+                    hooks.Add(() => hook.remove());
+                }
+            }
+
+            network.train();
+            int done = 0;
+            using (no_grad())
+            {
+                foreach (var batch in batches)
+                {
+                    using var scope = NewDisposeScope();
+                    network.call(batch);
+                    done++;
+                    progress?.Report(done);
+                }
+            }
+
+            if (done == 0)
+                throw new InvalidOperationException("BatchNormStatistics.Recompute: no batch to compute statistics from.");
+
+            if (mode == BatchNormRecomputation.Population)
+            {
+                foreach (var (path, module, _, _, runningMean) in found)
+                    population[module].WriteTo(runningMean!, RunningVar(module)!, path);
+            }
+        }
+        finally
+        {
+            foreach (var remove in hooks)
+                remove();
+            foreach (var site in found.Select(f => f.Module).OfType<BatchNormSite>())
+                site.AveragesCumulatively = false;
+            foreach (var (native, momentum) in momenta)
+                native.momentum = momentum;
+            network.train(wasTraining);
+        }
+
+        return found.Count;
+    }
+
+    private static void Reset(nn.Module module)
+    {
+        if (module is BatchNormSite site)
+        {
+            site.reset_running_stats();
+            return;
+        }
+
+        var native = (BatchNorm)module;
+        using var noGrad = no_grad();
+        native.running_mean!.zero_();
+        native.running_var!.fill_(1);
+        native.num_batches_tracked?.zero_();
+    }
+
+    private static Tensor? RunningVar(nn.Module module) => module is BatchNormSite site ? site.RunningVar : ((BatchNorm)module).running_var;
+
+    /// <summary>Per-channel count, mean and M2 of every input a batch norm saw, combined batch by batch (Chan et al.) in float64.</summary>
+    private sealed class Moments
+    {
+        private long count;
+        private Tensor? mean;
+        private Tensor? m2;
+
+        public void Add(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var x = input.to(ScalarType.Float64);
+            long[] reduceOver = Enumerable.Range(0, (int)x.Dimensions).Where(d => d != 1).Select(d => (long)d).ToArray();
+            long n = x.NumberOfElements / x.size(1);
+            if (n == 0)
+                return;
+            var batchMean = x.mean(reduceOver);
+            var centred = x - batchMean.reshape(BroadcastShape(x));
+            var batchM2 = centred.mul(centred).sum(reduceOver);
+            if (count == 0)
+            {
+                // Kept across batches: out of every dispose scope (the caller's per-batch one included).
+                mean = batchMean.DetachFromDisposeScope();
+                m2 = batchM2.DetachFromDisposeScope();
+            }
+            else
+            {
+                long total = count + n;
+                var delta = batchMean - mean!;
+                var newMean = mean! + delta * ((double)n / total);
+                var newM2 = m2! + batchM2 + delta.square() * ((double)count * n / total);
+                mean!.Dispose();
+                m2!.Dispose();
+                mean = newMean.DetachFromDisposeScope();
+                m2 = newM2.DetachFromDisposeScope();
+            }
+
+            count += n;
+        }
+
+        public void WriteTo(Tensor runningMean, Tensor runningVar, string path)
+        {
+            if (count < 2 || mean is null || m2 is null)
+                throw new InvalidOperationException($"'{path}' saw {count} value(s) per channel: a population variance needs two.");
+            using var noGrad = no_grad();
+            runningMean.copy_(mean);
+            runningVar.copy_(m2 / (count - 1));
+            mean.Dispose();
+            m2.Dispose();
+        }
+
+        private static long[] BroadcastShape(Tensor x)
+        {
+            var shape = Enumerable.Repeat(1L, (int)x.Dimensions).ToArray();
+            shape[1] = x.size(1);
+            return shape;
+        }
+    }
+}
