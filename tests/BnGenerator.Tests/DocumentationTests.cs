@@ -91,6 +91,66 @@ public sealed partial class DocumentationTests
         Infrastructure.GeneratorHarness.AssertNone(Infrastructure.GeneratorHarness.CompileErrorsAndWarnings(run.Output));
     }
 
+    [Fact]
+    public void The_fine_tuning_walk_through_compiles_and_runs()
+    {
+        string page = File.ReadAllText(Path.Combine(Root, "docs", "fine-tuning.md"));
+        string code = Regex.Match(page, "```csharp\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        string program = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using BnGen;
+            using BnGen.PyTorch;
+            using BnGen.TestSupport.ResNet;
+            using TorchSharp;
+            using static TorchSharp.torch;
+
+            public static class Walkthrough
+            {
+                public static void Run(string checkpoint, IReadOnlyList<(Tensor images, Tensor labels)> batches, string deployed)
+                {
+            """ + code + """
+                }
+            }
+            """;
+        var run = Infrastructure.GeneratorHarness.Run(new[] { program },
+            typeof(BnGen.PyTorch.PyTorchCheckpoint).Assembly.Location, typeof(BnGen.TestSupport.ResNet.ResNet18BN).Assembly.Location);
+        Infrastructure.GeneratorHarness.AssertNone(Infrastructure.GeneratorHarness.CompileErrorsAndWarnings(run.Output));
+
+        using var image = new MemoryStream();
+        var emitted = run.Output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var walkthrough = System.Reflection.Assembly.Load(image.ToArray()).GetType("Walkthrough")!;
+
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        string folder = Directory.CreateTempSubdirectory("bngen-walkthrough-").FullName;
+        try
+        {
+            // A "PyTorch checkpoint" of the right keys, and two small batches of 32x32 images.
+            string checkpoint = Path.Combine(folder, "resnet18.pt");
+            string deployed = Path.Combine(folder, "deployed.pt");
+            using (var pretrained = new BnGen.TestSupport.ResNet.ResNet18BN())
+                BnGen.PyTorch.PyTorchCheckpoint.SavePyTorch(pretrained, checkpoint);
+            var batches = new List<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)>
+            {
+                (TorchSharp.torch.randn(4, 3, 32, 32), TorchSharp.torch.randint(0, 1000, 4)),
+                (TorchSharp.torch.randn(6, 3, 32, 32), TorchSharp.torch.randint(0, 1000, 6)),
+            };
+
+            walkthrough.GetMethod("Run")!.Invoke(null, new object[] { checkpoint, batches, deployed });
+
+            using var fused = new BnGen.TestSupport.ResNet.ResNet18BN();
+            fused.eval();
+            fused.FuseBatchNorm();
+            BnGen.PyTorch.PyTorchCheckpoint.LoadPyTorch(fused, deployed);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>The non-blank lines: the README may space the code as it likes.</summary>
     private static string Code(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => l.TrimEnd()).Where(l => l.Length > 0));
 
