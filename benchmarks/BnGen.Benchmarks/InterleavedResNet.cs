@@ -31,7 +31,7 @@ public static class InterleavedResNet
             var referenceOptimizer = optim.SGD(reference.parameters(), 0.001);
             ours.train();
             reference.train();
-            Report($"train batch 16, caller scope {(callerScope ? "yes" : "no")}", "TorchVision", rounds,
+            Report($"resnet18 train batch 16, caller scope {(callerScope ? "yes" : "no")}", "TorchVision", rounds,
                 () => TrainStep(reference, referenceOptimizer, images, labels, callerScope),
                 () => TrainStep(ours, ourOptimizer, images, labels, callerScope));
         }
@@ -45,10 +45,10 @@ public static class InterleavedResNet
         foreach (int batch in new[] { 1, 16 })
         {
             using var images = rand(batch, 3, 64, 64);
-            Report($"eval batch {batch}, unfused", "TorchVision", rounds, () => Eval(reference, images), () => Eval(ours, images));
+            Report($"resnet18 eval batch {batch}, unfused", "TorchVision", rounds, () => Eval(reference, images), () => Eval(ours, images));
             // Fused against unfused BnGen: interleaving TorchVision with the fused network (convs with a bias now) made
             // TorchVision's own median swing from 34 to 72 ms at batch 16 here, so the fusion gain is measured on ours.
-            Report($"eval batch {batch}, FuseBatchNorm()", "BnGen unfused", rounds, () => Eval(ours, images), () => Eval(fused, images));
+            Report($"resnet18 eval batch {batch}, FuseBatchNorm()", "BnGen unfused", rounds, () => Eval(ours, images), () => Eval(fused, images));
         }
 
         return 0;
@@ -69,7 +69,7 @@ public static class InterleavedResNet
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
-    private static double Eval(nn.Module<Tensor, Tensor> model, Tensor images)
+    internal static double Eval(nn.Module<Tensor, Tensor> model, Tensor images)
     {
         long start = Stopwatch.GetTimestamp();
         using (no_grad())
@@ -80,7 +80,7 @@ public static class InterleavedResNet
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
-    private static void Report(string what, string baseline, int rounds, Func<double> torchVision, Func<double> bnGen)
+    internal static void Report(string what, string baseline, int rounds, Func<double> torchVision, Func<double> bnGen)
     {
         for (int warm = 0; warm < 5; warm++)
         {
@@ -108,6 +108,6 @@ public static class InterleavedResNet
         double t = Median.Of(theirs);
         double o = Median.Of(ours);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"resnet18 {what,-38} {rounds} rounds: {baseline} median {t,10:F1} us, BnGen median {o,10:F1} us, ratio {o / t:F3}"));
+            $"{what,-47} {rounds} rounds: {baseline} median {t,10:F1} us, BnGen median {o,10:F1} us, ratio {o / t:F3}"));
     }
 }

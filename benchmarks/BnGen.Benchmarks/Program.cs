@@ -29,6 +29,10 @@ if (args.Length > 0 && args[0] == "resnet")
 if (args.Length > 2 && args[0] == "network-memory")
     return NetworkMemoryProbe.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
 
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- torchvision-fused [rounds]   TorchVision's resnet18/mobilenet_v2 fused vs unfused, eval, interleaved
+if (args.Length > 0 && args[0] == "torchvision-fused")
+    return InterleavedTorchVisionFusion.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40);
+
 // dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- checkpoint-memory peek-before|peek|load   peak RSS of reading a ResNet-18 checkpoint
 if (args.Length > 1 && args[0] == "checkpoint-memory")
     return CheckpointMemoryProbe.Run(args[1]);
