@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,25 +12,12 @@ namespace BnGen.CodeFixes;
 /// as the constructor's last statement, after every layer is assigned (where BNG0018 wants it).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CallInitializeBatchNormCodeFix)), Shared]
-public sealed class CallInitializeBatchNormCodeFix : CodeFixProvider
+public sealed class CallInitializeBatchNormCodeFix() : BnGenCodeFix(FixedDiagnostics.ConstructorMissesInitialize)
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixedDiagnostics.ConstructorMissesInitialize);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(context.Span).FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not { } constructor
-            || (constructor.Body is null && constructor.ExpressionBody is null))
-            return;
-        context.RegisterCodeFix(
-            CodeAction.Create("Call InitializeBatchNorm() at the end of the constructor", _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(constructor, WithCall(constructor)))), nameof(CallInitializeBatchNormCodeFix)),
-            context.Diagnostics);
-    }
+    private protected override (string, SyntaxNode, SyntaxNode)? Fix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) =>
+        node.FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is { } constructor && (constructor.Body is not null || constructor.ExpressionBody is not null)
+            ? ("Call InitializeBatchNorm() at the end of the constructor", constructor, WithCall(constructor))
+            : null;
 
     private static ConstructorDeclarationSyntax WithCall(ConstructorDeclarationSyntax constructor)
     {

@@ -1,9 +1,6 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -12,26 +9,13 @@ namespace BnGen.CodeFixes;
 
 /// <summary>BNG0001: a [BatchNormalized] class that is not partial. The fix declares it <c>partial</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFix)), Shared]
-public sealed class MakePartialCodeFix : CodeFixProvider
+public sealed class MakePartialCodeFix() : BnGenCodeFix(FixedDiagnostics.NotPartial)
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixedDiagnostics.NotPartial);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        // The diagnostic is on the [BatchNormalized] attribute; the class is the declaration around it.
-        if (root?.FindNode(context.Span).FirstAncestorOrSelf<ClassDeclarationSyntax>() is not { } declaration
-            || declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            return;
-        context.RegisterCodeFix(
-            CodeAction.Create($"Make '{declaration.Identifier.ValueText}' partial", _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(declaration, MakePartial(declaration)))), nameof(MakePartialCodeFix)),
-            context.Diagnostics);
-    }
+    // The diagnostic is on the [BatchNormalized] attribute; the class is the declaration around it.
+    private protected override (string, SyntaxNode, SyntaxNode)? Fix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) =>
+        node.FirstAncestorOrSelf<ClassDeclarationSyntax>() is { } declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
+            ? ($"Make '{declaration.Identifier.ValueText}' partial", declaration, MakePartial(declaration))
+            : null;
 
     /// <summary>Adds <c>partial</c> where C# wants it: last among the modifiers, before <c>class</c>.</summary>
     private static ClassDeclarationSyntax MakePartial(ClassDeclarationSyntax declaration)

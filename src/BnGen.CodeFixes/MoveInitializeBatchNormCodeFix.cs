@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -15,11 +13,8 @@ namespace BnGen.CodeFixes;
 /// and fix-all, moves the call once.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MoveInitializeBatchNormCodeFix)), Shared]
-public sealed class MoveInitializeBatchNormCodeFix : CodeFixProvider
+public sealed class MoveInitializeBatchNormCodeFix() : BnGenCodeFix(FixedDiagnostics.InitializeBeforeLayer)
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixedDiagnostics.InitializeBeforeLayer);
-
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
     {
@@ -31,16 +26,13 @@ public sealed class MoveInitializeBatchNormCodeFix : CodeFixProvider
         return document.WithSyntaxRoot(root.ReplaceNodes(constructors, (original, _) => Moved(original)));
     });
 
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(context.Span).FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not { } constructor || CallStatement(constructor) is null)
-            return; // the call is nested in other code: where it belongs is not mechanical
-        context.RegisterCodeFix(
-            CodeAction.Create("Move InitializeBatchNorm() to the end of the constructor", _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(constructor, Moved(constructor)))), nameof(MoveInitializeBatchNormCodeFix)),
-            context.Diagnostics);
-    }
+    // One constructor reports each layer assigned after the call; a fix-all moves the call once per constructor (the
+    // batch fixer would try the same move once per diagnostic).
+    // A call nested in other code (an if, a lambda) gets no fix: where it belongs is not mechanical.
+    private protected override (string, SyntaxNode, SyntaxNode)? Fix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) =>
+        node.FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is { } constructor && CallStatement(constructor) is not null
+            ? ("Move InitializeBatchNorm() to the end of the constructor", constructor, Moved(constructor))
+            : null;
 
     /// <summary>The statement <c>InitializeBatchNorm();</c> directly in the constructor's body, if it is there.</summary>
     private static ExpressionStatementSyntax? CallStatement(ConstructorDeclarationSyntax constructor) =>

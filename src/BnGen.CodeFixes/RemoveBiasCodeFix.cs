@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -12,33 +9,18 @@ namespace BnGen.CodeFixes;
 /// <summary>
 /// BNG0008: a Linear or Conv layer with a bias right before a batch-norm site, which subtracts the mean and adds its
 /// own β. The fix creates the layer without one — <c>hasBias: false</c> for Linear, <c>bias: false</c> for the
-/// convolutions — in the field's initializer.
+/// convolutions — in the field's initializer, where the generator reads the bias.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveBiasCodeFix)), Shared]
-public sealed class RemoveBiasCodeFix : CodeFixProvider
+public sealed class RemoveBiasCodeFix() : BnGenCodeFix(FixedDiagnostics.RedundantBias)
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixedDiagnostics.RedundantBias);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    // The diagnostic is on the field's name; its message says which argument the layer's factory takes.
+    private protected override (string, SyntaxNode, SyntaxNode)? Fix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        // The diagnostic is on the field's name; the message says which argument the layer's factory takes.
-        if (root?.FindNode(context.Span).FirstAncestorOrSelf<VariableDeclaratorSyntax>() is not { } field)
-            return;
-        string parameter = context.Diagnostics[0].GetMessage().Contains("hasBias: false") ? "hasBias" : "bias";
-        // The generator reads a layer's bias from its field initializer, so that is where the diagnostic comes from.
-        if (field.Initializer?.Value is not InvocationExpressionSyntax creation)
-            return;
-        context.RegisterCodeFix(
-            CodeAction.Create($"Create '{field.Identifier.ValueText}' without a bias ({parameter}: false)",
-                _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(creation, WithoutBias(creation, parameter)))),
-                nameof(RemoveBiasCodeFix)),
-            context.Diagnostics);
+        if (node.FirstAncestorOrSelf<VariableDeclaratorSyntax>() is not { Initializer.Value: InvocationExpressionSyntax creation } field)
+            return null;
+        string parameter = diagnostic.GetMessage().Contains("hasBias: false") ? "hasBias" : "bias";
+        return ($"Create '{field.Identifier.ValueText}' without a bias ({parameter}: false)", creation, WithoutBias(creation, parameter));
     }
 
     /// <summary>Sets the bias argument to false: the named one if written, else adds it by name.</summary>
@@ -52,7 +34,6 @@ public sealed class RemoveBiasCodeFix : CodeFixProvider
                 return creation.WithArgumentList(creation.ArgumentList.WithArguments(arguments.Replace(arguments[i], arguments[i].WithExpression(falseLiteral.WithTriviaFrom(arguments[i].Expression)))));
         }
 
-        var added = SyntaxFactory.Argument(SyntaxFactory.NameColon(parameter), default, falseLiteral);
-        return creation.WithArgumentList(creation.ArgumentList.WithArguments(arguments.Add(added)));
+        return creation.WithArgumentList(creation.ArgumentList.WithArguments(arguments.Add(SyntaxFactory.Argument(SyntaxFactory.NameColon(parameter), default, falseLiteral))));
     }
 }
