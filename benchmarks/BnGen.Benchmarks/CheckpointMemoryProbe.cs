@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using BnGen.TestSupport;
 using BnGen.TestSupport.ResNet;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,7 +29,8 @@ public static class CheckpointMemoryProbe
         try
         {
             long size = new FileInfo(path).Length;
-            long baseline = ResetPeak();
+            GC.Collect();
+            long baseline = PeakMemory.ResetAndRead();
             using (var reader = new BinaryReader(File.OpenRead(path)))
             {
                 switch (mode)
@@ -54,7 +56,7 @@ public static class CheckpointMemoryProbe
                 }
             }
 
-            long peak = Peak() - baseline;
+            long peak = PeakMemory.Read() - baseline;
             Console.WriteLine($"checkpoint-memory {mode}: ResNet-18 checkpoint of {size / 1048576.0:F1} MB; peak resident memory +{peak / 1048576.0:F1} MB over the process before reading it");
             return 0;
         }
@@ -63,14 +65,4 @@ public static class CheckpointMemoryProbe
             File.Delete(path);
         }
     }
-
-    private static long ResetPeak()
-    {
-        GC.Collect();
-        File.WriteAllText("/proc/self/clear_refs", "5");
-        return Peak();
-    }
-
-    private static long Peak() =>
-        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
 }

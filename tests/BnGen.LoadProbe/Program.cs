@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using BnGen.LoadProbe;
+using BnGen.TestSupport;
 using BnGen.TestSupport.Article;
 using BnGen.PyTorch;
 using static TorchSharp.torch;

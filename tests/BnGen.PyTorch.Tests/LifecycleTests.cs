@@ -1,11 +1,9 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BnGen.TestSupport.Article;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace BnGen.PyTorch.Tests;
@@ -20,10 +18,9 @@ public sealed class LifecycleTests
 {
     private const double Tolerance = 1e-6;
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+    private static string Fixture(string name) => PyTorchFixtures.PathOf(name);
 
-    private static Dictionary<string, Tensor> Read(string name) =>
-        PyTorchUnpickler.UnpickleStateDict(Fixture(name)).Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!);
+    private static Dictionary<string, Tensor> Read(string name) => PyTorchFixtures.Tensors(name);
 
     [Theory]
     [InlineData(false, "frozen.")]

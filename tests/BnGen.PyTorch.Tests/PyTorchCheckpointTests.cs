@@ -1,11 +1,9 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BnGen.TestSupport.Article;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace BnGen.PyTorch.Tests;
@@ -24,13 +22,9 @@ public sealed class PyTorchCheckpointTests : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+    private static string Fixture(string name) => PyTorchFixtures.PathOf(name);
 
-    private static Dictionary<string, Tensor> Reference(string network)
-    {
-        var table = PyTorchUnpickler.UnpickleStateDict(Fixture(network + ".reference.pt"));
-        return table.Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!);
-    }
+    private static Dictionary<string, Tensor> Reference(string network) => PyTorchFixtures.Tensors(network + ".reference.pt");
 
     public static TheoryData<string> Networks() => new() { "SimpleNetBN", "ConvNetBN" };
 

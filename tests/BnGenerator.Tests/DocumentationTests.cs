@@ -14,7 +14,7 @@ namespace BnGen.Generator.Tests;
 /// </summary>
 public sealed partial class DocumentationTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = Repository.Root;
 
     public static TheoryData<string> Pages()
     {
@@ -191,15 +191,4 @@ public sealed partial class DocumentationTests
 
     [GeneratedRegex(@"\]\((?<target>[^)\s]+)\)")]
     private static partial Regex Link();
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BnGen.sln")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException("BnGen.sln not found above " + AppContext.BaseDirectory);
-    }
 }

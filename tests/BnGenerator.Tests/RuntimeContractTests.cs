@@ -216,7 +216,7 @@ public sealed class RuntimeContractTests
     [Fact]
     public void Every_diagnostic_has_a_unique_id_a_reference_section_and_a_release_entry()
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root;
         string reference = File.ReadAllText(Path.Combine(root, "docs", "diagnostics.md"));
         string releases = File.ReadAllText(Path.Combine(root, "src", "BnGenerator", "AnalyzerReleases.Unshipped.md"));
         var ids = DiagnosticDescriptors.All.Select(d => d.Id).ToList();
@@ -229,16 +229,5 @@ public sealed class RuntimeContractTests
             Assert.Contains("\n## " + id + "\n", reference);
             Assert.Contains(id + " |", releases);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BnGen.sln")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException("BnGen.sln not found above " + AppContext.BaseDirectory);
     }
 }

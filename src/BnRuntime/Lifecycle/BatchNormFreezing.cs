@@ -21,7 +21,7 @@ public static class BatchNormFreezing
     private static readonly ConditionalWeakTable<nn.Module, Frozen> FrozenModules = new();
 
     /// <summary>Whether <paramref name="batchNorm"/> (a site or TorchSharp's module) is frozen.</summary>
-    public static bool IsFrozen(nn.Module batchNorm) => FrozenModules.TryGetValue(batchNorm, out _);
+    public static bool IsFrozen(nn.Module batchNorm) => batchNorm is BatchNormSite site ? site.IsFrozen : FrozenModules.TryGetValue(batchNorm, out _);
 
     /// <summary>Freezes every batch norm in <paramref name="root"/>'s tree (those frozen already stay as they are).</summary>
     /// <param name="root">A generated network, a block, or any TorchSharp module tree.</param>
@@ -55,6 +55,8 @@ public static class BatchNormFreezing
 
             module.train(false);
             FrozenModules.Add(module, state);
+            if (module is BatchNormSite site)
+                site.IsFrozen = true;
         }
 
         return found.Count;
@@ -77,6 +79,8 @@ public static class BatchNormFreezing
             if (state.BiasRequiresGrad is { } b)
                 bias?.requires_grad_(b);
             FrozenModules.Remove(module);
+            if (module is BatchNormSite site)
+                site.IsFrozen = false;
             count++;
         }
 

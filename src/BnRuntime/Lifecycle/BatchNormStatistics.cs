@@ -141,61 +141,27 @@ public static class BatchNormStatistics
 
     private static Tensor? RunningVar(nn.Module module) => module is BatchNormSite site ? site.RunningVar : ((BatchNorm)module).running_var;
 
-    /// <summary>Per-channel count, mean and M2 of every input a batch norm saw, combined batch by batch (Chan et al.) in float64.</summary>
+    /// <summary>
+    /// Every input a batch norm saw, as one row of per-channel count, mean and M2 per batch (in float64), combined at the
+    /// end with the synchronized sites' own Chan combination, as if each batch were a replica.
+    /// </summary>
     private sealed class Moments
     {
-        private long count;
-        private Tensor? mean;
-        private Tensor? m2;
+        private readonly List<Tensor> rows = new();
 
-        public void Add(Tensor input)
-        {
-            using var scope = NewDisposeScope();
-            var x = input.to(ScalarType.Float64);
-            long[] reduceOver = Enumerable.Range(0, (int)x.Dimensions).Where(d => d != 1).Select(d => (long)d).ToArray();
-            long n = x.NumberOfElements / x.size(1);
-            if (n == 0)
-                return;
-            var batchMean = x.mean(reduceOver);
-            var centred = x - batchMean.reshape(BroadcastShape(x));
-            var batchM2 = centred.mul(centred).sum(reduceOver);
-            if (count == 0)
-            {
-                // Kept across batches: out of every dispose scope (the caller's per-batch one included).
-                mean = batchMean.DetachFromDisposeScope();
-                m2 = batchM2.DetachFromDisposeScope();
-            }
-            else
-            {
-                long total = count + n;
-                var delta = batchMean - mean!;
-                var newMean = mean! + delta * ((double)n / total);
-                var newM2 = m2! + batchM2 + delta.square() * ((double)count * n / total);
-                mean!.Dispose();
-                m2!.Dispose();
-                mean = newMean.DetachFromDisposeScope();
-                m2 = newM2.DetachFromDisposeScope();
-            }
-
-            count += n;
-        }
+        public void Add(Tensor input) => rows.Add(ChannelMoments.Pack(input.to(ScalarType.Float64)).DetachFromDisposeScope());
 
         public void WriteTo(Tensor runningMean, Tensor runningVar, string path)
         {
-            if (count < 2 || mean is null || m2 is null)
+            using var scope = NewDisposeScope();
+            var (count, mean, biasedVariance) = ChannelMoments.Combine(stack(rows), runningMean.size(0), ScalarType.Float64, runningMean.device);
+            foreach (var row in rows)
+                row.Dispose();
+            if (count < 2)
                 throw new InvalidOperationException($"'{path}' saw {count} value(s) per channel: a population variance needs two.");
             using var noGrad = no_grad();
             runningMean.copy_(mean);
-            runningVar.copy_(m2 / (count - 1));
-            mean.Dispose();
-            m2.Dispose();
-        }
-
-        private static long[] BroadcastShape(Tensor x)
-        {
-            var shape = Enumerable.Repeat(1L, (int)x.Dimensions).ToArray();
-            shape[1] = x.size(1);
-            return shape;
+            runningVar.copy_(biasedVariance * ((double)count / (count - 1)));
         }
     }
 }

@@ -117,6 +117,9 @@ public sealed partial class BatchNormSite : nn.Module<Tensor, Tensor>
     /// <summary>Whether the running statistics are a cumulative average (PyTorch <c>momentum=None</c>).</summary>
     public bool CumulativeAverage { get; }
 
+    /// <summary>Set by <see cref="BatchNormFreezing.Freeze"/>: normalize with the running statistics even in training mode.</summary>
+    internal bool IsFrozen { get; set; }
+
     /// <summary>Set by <see cref="BatchNormStatistics.Recompute"/> for its pass: a cumulative average whatever the momentum.</summary>
     internal bool AveragesCumulatively { get; set; }
 
@@ -232,7 +235,7 @@ public sealed partial class BatchNormSite : nn.Module<Tensor, Tensor>
             throw new InvalidOperationException($"Batch-norm site '{SiteName}': combining gradients across replicas failed in the last backward: {replicaFailure.Message}", replicaFailure);
         // A frozen site normalizes with its running statistics even when a parent's train() reached it, whether it is
         // called through call() (where BatchNormFreezing's hook also runs) or forward().
-        bool training = this.training && !BatchNormFreezing.IsFrozen(this);
+        bool training = this.training && !IsFrozen;
         if (training && statisticsReducer is not null)
         {
             // The batch-of-one rule applies to the global batch: the reducer's count decides it.

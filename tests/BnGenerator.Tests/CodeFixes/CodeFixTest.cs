@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using BnGen.Generator.Diagnostics;
 using Microsoft.CodeAnalysis;
@@ -35,7 +34,7 @@ internal sealed class CodeFixTest<TFix> : CSharpCodeFixTest<BatchNormalizedAnaly
         TestCode = Usings + source;
         FixedCode = _fixedCode;
         ReferenceAssemblies = new ReferenceAssemblies("net10.0");
-        foreach (var reference in References())
+        foreach (var reference in Infrastructure.GeneratorHarness.References.Value)
         {
             TestState.AdditionalReferences.Add(reference);
             FixedState.AdditionalReferences.Add(reference);
@@ -59,12 +58,4 @@ internal sealed class CodeFixTest<TFix> : CSharpCodeFixTest<BatchNormalizedAnaly
     }
 
     protected override IEnumerable<Type> GetSourceGenerators() => new[] { typeof(BatchNormalizedGenerator) };
-
-    private static IEnumerable<MetadataReference> References() =>
-        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .Append(typeof(TorchSharp.torch).Assembly.Location)
-            .Append(typeof(BatchNormSite).Assembly.Location)
-            .Distinct()
-            .Select(p => MetadataReference.CreateFromFile(p));
 }

@@ -13,7 +13,8 @@ namespace BnGen.Generator.Tests.Infrastructure;
 /// <summary>Runs the generator over source text the way the compiler does, against TorchSharp and BnRuntime.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    /// <summary>This runtime's System assemblies, TorchSharp and BnRuntime: what a BnGen user's project compiles against.</summary>
+    public static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")

@@ -2,10 +2,10 @@ using System;
 using System.IO;
 using System.Linq;
 
-namespace BnGen.LoadProbe;
+namespace BnGen.TestSupport;
 
 /// <summary>The process's peak resident memory (Linux VmHWM), which writing 5 to clear_refs resets to the current size.</summary>
-internal static class PeakMemory
+public static class PeakMemory
 {
     public static long ResetAndRead()
     {
