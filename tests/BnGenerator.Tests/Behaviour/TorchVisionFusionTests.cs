@@ -46,4 +46,27 @@ public sealed class TorchVisionFusionTests
         Assert.Contains("was folded into", error.Message);
         Assert.Contains("cannot train", error.Message);
     }
+
+    [Fact]
+    public void A_frozen_TorchVision_resnet18_keeps_its_statistics_and_gamma_beta_through_a_parents_train()
+    {
+        // TorchSharp's BatchNorm2d cannot be changed, so it is frozen by a forward pre-hook; TorchVision.NET calls its
+        // children through call(), where hooks run. Oracle: the statistics before, bit for bit.
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        var model = torchvision.models.resnet18();
+        var batchNorms = model.modules().OfType<BatchNorm2d>().ToList();
+        var before = batchNorms.Select(b => (b.running_mean!.clone(), b.running_var!.clone())).ToList();
+
+        Assert.Equal(20, BatchNormFreezing.Freeze(model));
+        model.train();
+        model.call(randn(2, 3, 64, 64) * 3 + 1);
+
+        for (int i = 0; i < batchNorms.Count; i++)
+        {
+            TensorAssert.Identical(before[i].Item1, batchNorms[i].running_mean!, $"BatchNorm2d {i}: running mean");
+            TensorAssert.Identical(before[i].Item2, batchNorms[i].running_var!, $"BatchNorm2d {i}: running variance");
+            Assert.False(batchNorms[i].weight!.requires_grad, "gamma stays frozen");
+        }
+    }
 }
