@@ -13,8 +13,8 @@ namespace BnGen;
 /// Linear, Conv or ConvTranspose layer directly followed by a <see cref="BatchNormSite"/> absorbs it (TorchVision's
 /// <c>downsample = Sequential(conv, bn)</c>). TorchSharp's own <c>BatchNorm1d/2d/3d</c> folds too, where TorchVision.NET's
 /// models put it: after its layer in a <c>Sequential</c>, or as a field <c>bnK</c> (or <c>x_bn</c>) beside the layer
-/// <c>convK</c> / <c>fcK</c> (or <c>x</c>) that a hand-written forward calls before it — then it is neutralized in place
-/// (see <see cref="NativeBatchNormFolding"/>). The tree is walked once, and every problem is reported, with its path from
+/// <c>convK</c> / <c>fcK</c> (or <c>x</c>) that a hand-written forward calls before it — and then leaves the forward, as
+/// PyTorch's <c>fuse_modules</c> leaves an <c>Identity</c> (see <see cref="NativeBatchNormFolding"/>). The tree is walked once, and every problem is reported, with its path from
 /// the module you called, before anything changes.
 /// </summary>
 public static class BatchNormFusion
@@ -44,7 +44,9 @@ public static class BatchNormFusion
     {
         ArgumentNullException.ThrowIfNull(owner);
         var plan = new Plan();
-        if (owner is not Sequential)
+        if (owner is Sequential sequential)
+            PlanPairs(sequential, prefix, plan);
+        else
             PlanFields(owner, prefix, plan);
         foreach (var (name, child) in owner.named_children())
             Visit(child, Join(prefix, name), plan);
@@ -98,7 +100,7 @@ public static class BatchNormFusion
             {
                 if (children.TryGetValue(candidate, out var layer) && layer is Linear or Convolution)
                 {
-                    plan.AddNative(layer, native, Join(path, name), Join(path, candidate));
+                    plan.AddNative(layer, native, module, name, Join(path, name), Join(path, candidate));
                     break;
                 }
             }
@@ -127,11 +129,14 @@ public static class BatchNormFusion
             if (layer is not (Linear or Convolution))
                 continue;
             if (next.Module is BatchNormSite { IsFolded: false, Layer: null } site)
-                plan.Add(layer, site, path + "." + next.Name);
+                plan.Add(layer, site, Join(path, next.Name));
             else if (next.Module is BatchNorm native && !NativeBatchNormFolding.IsFolded(native))
-                plan.AddNative(layer, native, path + "." + next.Name, path + "." + children[i].Name);
+                plan.AddNative(layer, native, sequential, next.Name, Join(path, next.Name), Join(path, children[i].Name));
         }
     }
+
+    /// <summary>TorchSharp's <paramref name="Module"/>, child <paramref name="Name"/> of <paramref name="Owner"/>, to be folded into <paramref name="Layer"/>.</summary>
+    internal sealed record NativeFold(nn.Module Layer, BatchNorm Module, nn.Module Owner, string Name, string Path, string LayerPath);
 
     /// <summary>The folds and fusions a tree needs, checked and not yet done.</summary>
     internal sealed class Plan
@@ -140,15 +145,15 @@ public static class BatchNormFusion
 
         internal List<IBatchNormFusable> Networks { get; } = new();
 
-        internal List<(nn.Module Layer, BatchNorm Module, string Path, string LayerPath)> NativePairs { get; } = new();
+        internal List<NativeFold> NativePairs { get; } = new();
 
         internal bool Plans(BatchNorm module) => NativePairs.Exists(p => ReferenceEquals(p.Module, module));
 
         /// <summary>Plans folding TorchSharp's <paramref name="module"/> into <paramref name="layer"/>, refusing now what the fold would refuse.</summary>
-        internal void AddNative(nn.Module layer, BatchNorm module, string path, string layerPath)
+        internal void AddNative(nn.Module layer, BatchNorm module, nn.Module owner, string name, string path, string layerPath)
         {
             NativeBatchNormFolding.Check(layer, module, path, layerPath);
-            NativePairs.Add((layer, module, path, layerPath));
+            NativePairs.Add(new NativeFold(layer, module, owner, name, path, layerPath));
         }
 
         /// <summary>Plans folding <paramref name="site"/> into <paramref name="layer"/>, refusing now what the fold would refuse.</summary>
@@ -182,8 +187,8 @@ public static class BatchNormFusion
                     BatchNormFolding.FoldInto((Convolution)layer, site);
             }
 
-            foreach (var (layer, module, path, layerPath) in NativePairs)
-                NativeBatchNormFolding.FoldInto(layer, module, path, layerPath);
+            foreach (var fold in NativePairs)
+                NativeBatchNormFolding.FoldInto(fold.Layer, fold.Module, fold.Owner, fold.Name, fold.Path, fold.LayerPath);
 
             foreach (var network in Networks)
                 network.FuseBatchNorm();

@@ -7,10 +7,12 @@ namespace BnGen;
 
 /// <summary>
 /// Folds TorchSharp's own <c>BatchNorm1d/2d/3d</c> into the layer before it, for models BnGen did not write (TorchVision.NET's
-/// among them). Such a module cannot be made to pass its input through, and a hand-written forward still calls it,
-/// so after the fold it is neutralized in place: γ = 1, β = 0, running mean 0 and running variance 1 − eps, which
-/// makes its eval transform the identity up to float rounding (a few parts in 10⁸). A forward pre-hook then refuses to
-/// run it in training mode, since the layer already holds what it would normalize again.
+/// among them). After the fold the module is taken out of its parent's forward: a <see cref="FoldedBatchNorm"/> that
+/// hands its input on takes its place (<see cref="ChildReplacement"/>), so the fused model runs one kernel less per fold.
+/// The module itself is also neutralized in place — γ = 1, β = 0, running mean 0 and running variance 1 − eps, its eval
+/// transform the identity up to float rounding (a few parts in 10⁸) — with a forward pre-hook refusing training: a
+/// forward that still reaches it (the parent keeps it in a place the replacement cannot see, or the caller held on
+/// to it) then computes the right thing instead of normalizing twice.
 /// </summary>
 internal static class NativeBatchNormFolding
 {
@@ -38,7 +40,9 @@ internal static class NativeBatchNormFolding
             throw new InvalidOperationException($"Cannot fold '{path}' ({module.num_features} channels) into '{layerPath}' ({outputs} outputs). Nothing was changed.");
     }
 
-    public static void FoldInto(nn.Module layer, BatchNorm module, string path, string layerPath)
+    /// <summary>Folds <paramref name="module"/>, the child <paramref name="name"/> of <paramref name="owner"/>, into <paramref name="layer"/>.</summary>
+    /// <returns>Whether the owner's forward no longer calls the module (it was replaced, not only neutralized).</returns>
+    public static bool FoldInto(nn.Module layer, BatchNorm module, nn.Module owner, string name, string path, string layerPath)
     {
         BatchNormFolding.FoldInto(layer, module.weight, module.bias, module.running_mean!, module.running_var!, module.eps);
         using (no_grad())
@@ -50,7 +54,14 @@ internal static class NativeBatchNormFolding
         }
 
         Folded.Add(module, layerPath);
-        string message = $"'{path}' was folded into '{layerPath}' by BatchNormFusion.Fuse and now passes its input through in eval mode; the model cannot train again. Load its unfused weights into a new instance to train.";
-        module.register_forward_pre_hook((self, input) => self.training ? throw new InvalidOperationException(message) : input);
+        string refusal = TrainingRefusal(path, layerPath);
+        module.register_forward_pre_hook((self, input) => self.training ? throw new InvalidOperationException(refusal) : input);
+        var replacement = new FoldedBatchNorm(path, layerPath);
+        replacement.eval(); // a new module starts in training mode; fusion runs in eval
+        return ChildReplacement.TryReplace(owner, name, module, replacement);
     }
+
+    /// <summary>Why a folded batch norm refuses to run in training mode.</summary>
+    public static string TrainingRefusal(string path, string layerPath) =>
+        $"'{path}' was folded into '{layerPath}' by BatchNormFusion.Fuse and now passes its input through in eval mode; the model cannot train again. Load its unfused weights into a new instance to train.";
 }

@@ -127,4 +127,109 @@ public sealed class FusionTests
         Assert.Throws<InvalidOperationException>(() => site.train());
         Assert.False(site.training);
     }
+
+    /// <summary>TorchVision's layout: fields a hand-written forward calls, typed as TorchVision types them.</summary>
+    private sealed class Block : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> conv1 = nn.Conv2d(3, 6, 3, bias: false);
+        private readonly nn.Module<Tensor, Tensor> bn1 = nn.BatchNorm2d(6);
+        private readonly nn.Module<Tensor, Tensor> relu = nn.ReLU();
+
+        public Block() : base(nameof(Block)) => RegisterComponents();
+
+        public nn.Module<Tensor, Tensor> BatchNorm => bn1;
+
+        public override Tensor forward(Tensor input) => relu.call(bn1.call(conv1.call(input)));
+    }
+
+    /// <summary>A field typed BatchNorm2d: nothing else fits in it, so the module stays and is neutralized.</summary>
+    private sealed class TypedBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Conv2d conv1 = nn.Conv2d(3, 6, 3, bias: false);
+        private readonly TorchSharp.Modules.BatchNorm2d bn1 = nn.BatchNorm2d(6);
+
+        public TypedBlock() : base(nameof(TypedBlock)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => bn1.call(conv1.call(input));
+    }
+
+    [Fact]
+    public void TorchSharp_storage_that_taking_a_folded_BatchNorm_out_of_the_forward_relies_on_is_there()
+    {
+        // ChildReplacement reaches TorchSharp 0.107's Sequential list and registered children; a TorchSharp that moved
+        // them would silently fall back to neutralizing in place, which is right but slower — this test says so first.
+        Assert.NotNull(ChildReplacement.SequentialModules);
+        Assert.NotNull(ChildReplacement.RegisteredChildren);
+    }
+
+    [Fact]
+    public void A_folded_BatchNorm_field_leaves_the_forward_and_the_state_dict_keeps_its_order()
+    {
+        using var scope = NewDisposeScope();
+        var model = new Block();
+        Warm(model, new long[] { 4, 3, 8, 8 });
+        var probe = randn(2, 3, 8, 8);
+        var expected = model.call(probe);
+        var folded = model.BatchNorm;
+        int calls = 0;
+        folded.register_forward_hook((_, _, output) => { calls++; return output; });
+
+        BatchNormFusion.Fuse(model);
+
+        TensorAssert.Close(expected, model.call(probe), 1e-5, 1e-5, "eval output after folding bn1 into conv1");
+        Assert.Equal(0, calls);
+        Assert.IsType<FoldedBatchNorm>(model.BatchNorm);
+        Assert.Empty(model.modules().OfType<TorchSharp.Modules.BatchNorm2d>());
+        Assert.Equal(new[] { "conv1", "bn1", "relu" }, model.named_children().Select(c => c.name));
+        Assert.Equal(new[] { "conv1.weight", "conv1.bias" }, model.state_dict().Keys);
+        // The module taken out still computes the identity, for a caller that held on to it.
+        var features = randn(2, 6, 4, 4);
+        TensorAssert.Close(features, folded.call(features), 1e-6, 1e-6, "the folded module itself");
+
+        BatchNormFusion.Fuse(model); // nothing left to fold: a no-op, not a second fold
+        TensorAssert.Close(expected, model.call(probe), 1e-5, 1e-5, "eval output after fusing twice");
+
+        model.train();
+        var error = Assert.Throws<InvalidOperationException>(() => model.call(probe));
+        Assert.Contains("'bn1' was folded into 'conv1'", error.Message);
+    }
+
+    [Fact]
+    public void A_folded_BatchNorm_in_a_Sequential_leaves_its_forward()
+    {
+        using var scope = NewDisposeScope();
+        var batchNorm = nn.BatchNorm1d(4);
+        var model = nn.Sequential(("0", nn.Linear(4, 4)), ("1", batchNorm), ("2", nn.ReLU()));
+        Warm(model, new long[] { 6, 4 });
+        var probe = randn(5, 4);
+        var expected = model.call(probe);
+        int calls = 0;
+        batchNorm.register_forward_hook((_, _, output) => { calls++; return output; });
+
+        BatchNormFusion.Fuse(model);
+
+        TensorAssert.Close(expected, model.call(probe), 1e-5, 1e-5, "eval output after folding '1' into '0'");
+        Assert.Equal(0, calls);
+        Assert.IsType<FoldedBatchNorm>(model[1]);
+        Assert.Equal(new[] { "0", "1", "2" }, model.named_children().Select(c => c.name));
+    }
+
+    [Fact]
+    public void A_BatchNorm_in_a_field_nothing_else_fits_is_neutralized_in_place_and_still_refuses_training()
+    {
+        using var scope = NewDisposeScope();
+        var model = new TypedBlock();
+        Warm(model, new long[] { 4, 3, 8, 8 });
+        var probe = randn(2, 3, 8, 8);
+        var expected = model.call(probe);
+
+        BatchNormFusion.Fuse(model);
+
+        TensorAssert.Close(expected, model.call(probe), 1e-5, 1e-5, "eval output after folding a BatchNorm2d-typed field");
+        var kept = Assert.Single(model.modules().OfType<TorchSharp.Modules.BatchNorm2d>());
+        Assert.True(kept.weight!.eq(1).all().item<bool>(), "neutralized: gamma 1");
+        model.train();
+        var error = Assert.Throws<InvalidOperationException>(() => model.call(probe));
+        Assert.Contains("'bn1' was folded into 'conv1'", error.Message);
+    }
 }
