@@ -32,7 +32,8 @@ public static class BatchNormStatistics
     /// <summary>
     /// Runs <paramref name="network"/> over <paramref name="batches"/> in training mode without gradients and sets every
     /// batch norm's running statistics from them (<paramref name="mode"/>); momenta and the network's training mode are
-    /// restored afterwards. On a synchronized (BnGen.Mpi) network the cumulative average is of the global batches.
+    /// restored afterwards. On a synchronized (BnGen.Mpi) network both modes give every process the global statistics: the
+    /// cumulative average of the global batches, or the population of every process's samples.
     /// </summary>
     /// <param name="network">A generated network or any TorchSharp model; not fused, no batch norm frozen.</param>
     /// <param name="batches">Inputs of the network's forward; at least one.</param>
@@ -107,7 +108,7 @@ public static class BatchNormStatistics
             if (mode == BatchNormRecomputation.Population)
             {
                 foreach (var (path, module, _, _, runningMean) in found)
-                    population[module].WriteTo(runningMean!, RunningVar(module)!, path);
+                    population[module].WriteTo(runningMean!, RunningVar(module)!, path, module as BatchNormSite);
             }
         }
         finally
@@ -143,7 +144,9 @@ public static class BatchNormStatistics
 
     /// <summary>
     /// Every input a batch norm saw, as one row of per-channel count, mean and M2 per batch (in float64), combined at the
-    /// end with the synchronized sites' own Chan combination, as if each batch were a replica.
+    /// end with the synchronized sites' own Chan combination, as if each batch were a replica. A synchronized site's
+    /// process then hands its combined row to the site's reducer, like one more slice, so every process ends with the
+    /// population of all processes' samples.
     /// </summary>
     private sealed class Moments
     {
@@ -151,12 +154,21 @@ public static class BatchNormStatistics
 
         public void Add(Tensor input) => rows.Add(ChannelMoments.Pack(input.to(ScalarType.Float64)).DetachFromDisposeScope());
 
-        public void WriteTo(Tensor runningMean, Tensor runningVar, string path)
+        public void WriteTo(Tensor runningMean, Tensor runningVar, string path, BatchNormSite? site)
         {
             using var scope = NewDisposeScope();
-            var (count, mean, biasedVariance) = ChannelMoments.Combine(stack(rows), runningMean.size(0), ScalarType.Float64, runningMean.device);
+            long channels = runningMean.size(0);
+            var local = stack(rows);
             foreach (var row in rows)
                 row.Dispose();
+            if (site?.StatisticsReducer is { } reducer)
+            {
+                var (localCount, localMean, localVariance) = ChannelMoments.Combine(local, channels, ScalarType.Float64, CPU);
+                var packed = cat([full(1, (double)localCount, ScalarType.Float64), localMean, localVariance * (double)localCount]);
+                local = reducer.GatherMoments(site, packed);
+            }
+
+            var (count, mean, biasedVariance) = ChannelMoments.Combine(local, channels, ScalarType.Float64, runningMean.device);
             if (count < 2)
                 throw new InvalidOperationException($"'{path}' saw {count} value(s) per channel: a population variance needs two.");
             using var noGrad = no_grad();

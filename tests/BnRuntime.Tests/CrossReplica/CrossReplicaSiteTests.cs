@@ -235,6 +235,42 @@ public sealed class CrossReplicaSiteTests
         }
     }
 
+    [Theory]
+    [InlineData(BatchNormRecomputation.Population)]
+    [InlineData(BatchNormRecomputation.CumulativeAverage)]
+    public void Recomputed_statistics_on_replicas_are_one_processs_on_the_concatenated_batches(BatchNormRecomputation mode)
+    {
+        // Three global batches of different sizes and means (where the two modes differ), each split unevenly.
+        int[][] slices = { new[] { 5, 2 }, new[] { 1, 12 }, new[] { 4, 4 } };
+        torch.manual_seed(11);
+        using var reference = Network(false);
+        var replicas = new[] { Network(false), Network(false) };
+        var transport = new ThreadReplicas(2);
+        for (int r = 0; r < replicas.Length; r++)
+        {
+            replicas[r].load_state_dict(reference.state_dict());
+            SiteOf(replicas[r]).StatisticsReducer = transport.ReducerFor(r);
+        }
+
+        var batches = slices.Select((s, i) => torch.randn(s.Sum(), 6, dtype: float64) * (1 + i) + 2 * i).ToList();
+        BatchNormStatistics.Recompute(reference, batches, mode);
+        transport.Run(r => BatchNormStatistics.Recompute(
+            replicas[r],
+            batches.Select((batch, i) => batch.narrow(0, r == 0 ? 0 : slices[i][0], slices[i][r])),
+            mode));
+
+        foreach (var replica in replicas)
+        {
+            foreach (var (name, buffer) in reference.named_buffers())
+            {
+                if (buffer.dtype == int64)
+                    Assert.Equal(buffer.item<long>(), replica.get_buffer(name)!.item<long>());
+                else
+                    TensorAssert.Close(buffer, replica.get_buffer(name)!, Tolerance, Tolerance, $"{mode}: {name}");
+            }
+        }
+    }
+
     private static Sequential Network(bool conv) => conv
         ? nn.Sequential(("0", nn.Conv2d(2, 3, 3, padding: 1, dtype: float64)), ("1", new BatchNormSite("bn", 3, dtype: float64)), ("2", nn.ReLU()), ("3", nn.Flatten()), ("4", nn.Linear(60, 2, dtype: float64)))
         : nn.Sequential(("0", nn.Linear(6, 5, dtype: float64)), ("1", new BatchNormSite("bn", 5, dtype: float64)), ("2", nn.ReLU()), ("3", nn.Linear(5, 3, dtype: float64)));
