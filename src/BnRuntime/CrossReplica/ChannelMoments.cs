@@ -13,21 +13,25 @@ internal static class ChannelMoments
     /// <summary>Packs the moments of <paramref name="input"/> [N, C, ...] over every dimension but 1.</summary>
     public static Tensor Pack(Tensor input)
     {
-        long channels = input.size(1);
-        long count = input.NumberOfElements / channels;
-        if (count == 0)
-            return torch.zeros(2 * channels + 1, ScalarType.Float64);
+        int channels = checked((int)input.size(1));
+        long count = input.NumberOfElements / Math.Max(1, channels);
+        var packed = new double[2 * channels + 1];
+        packed[0] = count;
+        if (count > 0)
+        {
+            using var scope = torch.NewDisposeScope();
+            // Moments in the input's dtype (as ATen's kernel computes them), float32 for half-precision input (as
+            // PyTorch's SyncBatchNorm), widened once for the combination.
+            long[] reduceOver = ChannelLayout.ReductionDimensions(input);
+            var x = input.dtype == StatisticsDType(input.dtype) ? input : input.to(StatisticsDType(input.dtype));
+            var mean = x.mean(reduceOver, keepdim: true);
+            var centred = x - mean;
+            var m2 = centred.mul_(centred).sum(reduceOver);
+            ChannelVector.Read(mean, packed.AsSpan(1, channels));
+            ChannelVector.Read(m2, packed.AsSpan(1 + channels, channels));
+        }
 
-        using var scope = torch.NewDisposeScope();
-        // Moments in the input's dtype (as ATen's kernel computes them), float32 for half-precision input (as
-        // PyTorch's SyncBatchNorm), widened once for the combination.
-        long[] reduceOver = ChannelLayout.ReductionDimensions(input);
-        var x = input.dtype == StatisticsDType(input.dtype) ? input : input.to(StatisticsDType(input.dtype));
-        var mean = x.mean(reduceOver, keepdim: true);
-        var centred = x - mean;
-        var m2 = centred.mul_(centred).sum(reduceOver);
-        return torch.cat([torch.full(1, (double)count, ScalarType.Float64), mean.reshape(channels).to(ScalarType.Float64), m2.to(ScalarType.Float64)])
-            .MoveToOuterDisposeScope();
+        return ChannelVector.Create(packed, [packed.Length], ScalarType.Float64, CPU);
     }
 
     /// <summary>The dtype statistics of <paramref name="input"/> are computed and combined in: float32 for float16 and
@@ -37,16 +41,16 @@ internal static class ChannelMoments
 
     /// <summary>
     /// Combines the rows of <paramref name="gathered"/> [replicas, 2·C + 1] in row order (Chan, Golub and LeVeque's
-    /// pairwise update), returning the global count, mean and biased variance as length-C tensors of
-    /// <paramref name="dtype"/>. A few values per channel: plain loops, not tensor operations.
+    /// pairwise update): the global count, and per channel the mean and the biased variance, in float64.
     /// </summary>
-    public static (long Count, Tensor Mean, Tensor BiasedVariance) Combine(Tensor gathered, long channels, ScalarType dtype, Device device)
+    public static (long Count, double[] Mean, double[] BiasedVariance) Combine(Tensor gathered, long channels)
     {
         int width = checked((int)(2 * channels + 1));
         if (gathered.Dimensions != 2 || gathered.size(1) != width || gathered.dtype != ScalarType.Float64)
             throw new InvalidOperationException($"The statistics reducer returned moments of shape [{string.Join(", ", gathered.shape)}] ({gathered.dtype}); expected float64 [replicas, {width}].");
 
-        double[] rows = gathered.contiguous().data<double>().ToArray();
+        var rows = new double[gathered.NumberOfElements];
+        ChannelVector.Read(gathered, rows);
         int c = (int)channels;
         var mean = new double[c];
         var m2 = new double[c];
@@ -78,6 +82,6 @@ internal static class ChannelMoments
                 m2[k] /= total;
         }
 
-        return ((long)total, torch.tensor(mean, dtype, device), torch.tensor(m2, dtype, device));
+        return ((long)total, mean, m2);
     }
 }

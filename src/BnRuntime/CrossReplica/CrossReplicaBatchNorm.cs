@@ -7,7 +7,8 @@ namespace BnGen;
 /// <summary>
 /// A site's training forward when its statistics are combined across replicas: the same decisions as
 /// <see cref="BatchNormKernel"/> (counter, momentum or cumulative factor, unbiased running variance), with the
-/// global count, mean and variance in place of the slice's.
+/// global count, mean and variance in place of the slice's. Per-channel arithmetic runs in managed float64
+/// (<see cref="ChannelVector"/>); the only tensor operations are the slice's moments and the normalization.
 /// </summary>
 internal static class CrossReplicaBatchNorm
 {
@@ -24,52 +25,46 @@ internal static class CrossReplicaBatchNorm
         bool cumulativeAverage,
         double eps)
     {
-        long channels = site.NumFeatures;
         long count;
-        Tensor globalMean;
-        Tensor globalVariance;
+        double[] mean;
+        double[] variance;
         using (torch.no_grad())
         using (var gatherScope = torch.NewDisposeScope())
         {
             var local = ChannelMoments.Pack(input);
             var gathered = reducer.GatherMoments(site, local);
-            // The global statistics take the site's own dtype (float32 for a float32-keeping site under half precision),
-            // which ATen's kernel needs its statistics, weight and bias to share.
-            var dtype = (weight ?? runningMean)?.dtype ?? ChannelMoments.StatisticsDType(input.dtype);
-            (count, globalMean, globalVariance) = ChannelMoments.Combine(gathered, channels, dtype, input.device);
-            globalMean.MoveToOuterDisposeScope();
-            globalVariance.MoveToOuterDisposeScope();
+            (count, mean, variance) = ChannelMoments.Combine(gathered, site.NumFeatures);
         }
 
-        try
+        // Every replica holds the same count, so every replica refuses together and nothing has changed yet.
+        if (count <= 1)
         {
-            // Every replica holds the same count, so every replica refuses together and nothing has changed yet.
-            if (count <= 1)
-            {
-                throw new ArgumentException(
-                    $"Batch-norm site '{site.SiteName}': expected more than 1 value per channel when training, got {count} across all replicas (this one: {BatchNormInputValidation.Describe(input)}). Use a larger global batch, or call eval().",
-                    nameof(input));
-            }
-
-            if (runningMean is not null && runningVar is not null)
-            {
-                using var noGrad = torch.no_grad();
-                double factor = RunningAverage.CountBatch(numBatchesTracked, momentum, cumulativeAverage);
-
-                // The statistics' dtype may be wider than the running averages' (float32 against a half-precision site).
-                using var mean = globalMean.to(runningMean.dtype);
-                using var variance = globalVariance.to(runningVar.dtype);
-                runningMean.mul_(1 - factor).add_(mean, alpha: factor);
-                runningVar.mul_(1 - factor).add_(variance, alpha: factor * count / (count - 1));
-            }
-
-            var output = SynchronizedBatchNormFunction.Apply(input, weight, bias, globalMean, globalVariance, eps, count, site, reducer);
-            return output;
+            throw new ArgumentException(
+                $"Batch-norm site '{site.SiteName}': expected more than 1 value per channel when training, got {count} across all replicas (this one: {BatchNormInputValidation.Describe(input)}). Use a larger global batch, or call eval().",
+                nameof(input));
         }
-        finally
+
+        if (runningMean is not null && runningVar is not null)
         {
-            globalMean.Dispose();
-            globalVariance.Dispose();
+            double factor = RunningAverage.CountBatch(numBatchesTracked, momentum, cumulativeAverage);
+            Blend(runningMean, mean, factor, 1.0);
+            Blend(runningVar, variance, factor, (double)count / (count - 1));
         }
+
+        // The normalization computes in the site's own dtype (float32 for a float32-keeping site under half
+        // precision), which ATen's kernel needs its statistics, weight and bias to share.
+        var dtype = (weight ?? runningMean)?.dtype ?? ChannelMoments.StatisticsDType(input.dtype);
+        var statistics = new GlobalStatistics(count, mean, variance, eps, dtype);
+        return SynchronizedBatchNormFunction.Apply(input, weight, bias, statistics, site, reducer);
+    }
+
+    /// <summary>running ← (1 − factor)·running + factor·scale·batch, per channel, rounded once to the running dtype.</summary>
+    private static void Blend(Tensor running, double[] batch, double factor, double scale)
+    {
+        var values = new double[batch.Length];
+        ChannelVector.Read(running, values);
+        for (int k = 0; k < values.Length; k++)
+            values[k] = (1 - factor) * values[k] + factor * (batch[k] * scale);
+        ChannelVector.Overwrite(running, values);
     }
 }

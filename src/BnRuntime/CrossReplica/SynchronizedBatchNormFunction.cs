@@ -17,40 +17,34 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
 {
     public override string Name => nameof(SynchronizedBatchNormFunction);
 
-    public static Tensor Apply(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor variance, double eps, long globalCount, BatchNormSite site, IBatchStatisticsReducer reducer) =>
-        apply(input, weight!, bias!, mean, variance, eps, globalCount, site, reducer);
+    public static Tensor Apply(Tensor input, Tensor? weight, Tensor? bias, GlobalStatistics statistics, BatchNormSite site, IBatchStatisticsReducer reducer) =>
+        apply(input, weight!, bias!, new Step(statistics, site, reducer, weight is not null, bias is not null));
+
+    /// <summary>What backward needs besides the saved tensors, saved as one object.</summary>
+    private sealed record Step(GlobalStatistics Statistics, BatchNormSite Site, IBatchStatisticsReducer Reducer, bool Affine, bool Shift);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var input = (Tensor)vars[0];
         var weight = vars[1] as Tensor;
         var bias = vars[2] as Tensor;
-        var mean = (Tensor)vars[3];
-        var variance = (Tensor)vars[4];
-        double eps = (double)vars[5];
-        ctx.save_for_backward([input, weight!, mean, variance]);
-        ctx.save_data("eps", eps);
-        ctx.save_data("count", vars[6]);
-        ctx.save_data("site", vars[7]);
-        ctx.save_data("reducer", vars[8]);
-        ctx.save_data("affine", weight is not null);
-        ctx.save_data("shift", bias is not null);
-        return nn.functional.batch_norm(input, mean, variance, weight, bias, training: false, momentum: 0, eps: eps);
+        var step = (Step)vars[3];
+        var statistics = step.Statistics;
+        ctx.save_for_backward([input, weight!]);
+        ctx.save_data(nameof(Step), step);
+        long[] shape = [statistics.Channels];
+        using var mean = ChannelVector.Create(statistics.Mean, shape, statistics.DType, input.device);
+        using var variance = ChannelVector.Create(statistics.BiasedVariance, shape, statistics.DType, input.device);
+        return nn.functional.batch_norm(input, mean, variance, weight, bias, training: false, momentum: 0, eps: statistics.Eps);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var saved = ctx.get_saved_variables();
+        var (statistics, site, reducer, affine, shift) = (Step)ctx.get_data(nameof(Step));
         Tensor input = saved[0];
-        Tensor? weight = (bool)ctx.get_data("affine") ? saved[1] : null;
-        Tensor mean = saved[2];
-        Tensor variance = saved[3];
-        double eps = (double)ctx.get_data("eps");
-        long count = (long)ctx.get_data("count");
-        var site = (BatchNormSite)ctx.get_data("site");
-        var reducer = (IBatchStatisticsReducer)ctx.get_data("reducer");
-        bool shift = (bool)ctx.get_data("shift");
-        long channels = site.NumFeatures;
+        Tensor? weight = affine ? saved[1] : null;
+        int channels = statistics.Channels;
 
         // Returning from here is the only way back into libtorch's engine: a managed exception thrown through it
         // would end the process. A failing reducer is recorded on the site and rethrown by its next call instead.
@@ -59,41 +53,60 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
             using var scope = torch.NewDisposeScope();
             long[] reduceOver = ChannelLayout.ReductionDimensions(input);
             long[] channelShape = ChannelLayout.BroadcastShape(input);
-            var invstd = (variance + eps).rsqrt();
-            var centred = input - mean.reshape(channelShape);
+            var centred = input - ChannelVector.Create(statistics.Mean, channelShape, statistics.DType, input.device);
             // Accumulated in at least float32, as ATen's kernels accumulate half-precision sums.
             var sumDy = gradOutput.sum(reduceOver, type: ChannelMoments.StatisticsDType(gradOutput.dtype));
             Tensor sumDyCentred;
             using (var product = gradOutput * centred)
                 sumDyCentred = product.sum(reduceOver);
 
-            var sums = torch.cat([sumDy, sumDyCentred]).to(ScalarType.Float64);
+            // This replica's sums, then the global ones.
+            var local = new double[2 * channels];
+            ChannelVector.Read(sumDy, local.AsSpan(0, channels));
+            ChannelVector.Read(sumDyCentred, local.AsSpan(channels, channels));
+            var sums = ChannelVector.Create(local, [local.Length], ScalarType.Float64, CPU);
             reducer.SumGradients(site, sums);
-            // In the statistics' dtype: float32 for half-precision input, whose gradient is rounded back at the end.
-            var global = sums.to(mean.dtype).div_((double)count);
-            var meanDy = global.narrow(0, 0, channels);
-            var meanDyCentred = global.narrow(0, channels, channels);
+            var global = new double[2 * channels];
+            ChannelVector.Read(sums, global);
 
             // dx = a·dy + b·(x − mean) + c per channel, with a = w·invstd, b = −a·invstd²·mean(dy·(x − mean)),
-            // c = −a·mean(dy), written into the centred input in place: large fresh tensors cost more than
-            // arithmetic here (every new buffer is paged in), so backward allocates two, not five.
-            var inputScale = weight is null ? invstd : invstd * weight;
-            var centredScale = -(meanDyCentred * invstd.square() * inputScale);
-            var offset = -(meanDy * inputScale);
-            var gradInput = centred.mul_(centredScale.reshape(channelShape))
-                .add_(offset.reshape(channelShape))
-                .addcmul_(gradOutput, inputScale.reshape(channelShape), 1);
+            // c = −a·mean(dy): written into the centred input in place, since large fresh tensors cost more than
+            // arithmetic here (every new buffer is paged in).
+            var w = new double[channels];
+            if (weight is null)
+                Array.Fill(w, 1.0);
+            else
+                ChannelVector.Read(weight, w);
+            var inputScale = new double[channels];
+            var centredScale = new double[channels];
+            var offset = new double[channels];
+            var weightGradient = new double[channels];
+            double n = statistics.Count;
+            for (int k = 0; k < channels; k++)
+            {
+                double invstd = statistics.InverseStd[k];
+                inputScale[k] = w[k] * invstd;
+                centredScale[k] = -(global[channels + k] / n * invstd * invstd * inputScale[k]);
+                offset[k] = -(global[k] / n * inputScale[k]);
+                weightGradient[k] = local[channels + k] * invstd;
+            }
+
+            var dtype = statistics.DType;
+            var gradInput = centred.mul_(ChannelVector.Create(centredScale, channelShape, dtype, input.device))
+                .add_(ChannelVector.Create(offset, channelShape, dtype, input.device))
+                .addcmul_(gradOutput, ChannelVector.Create(inputScale, channelShape, dtype, input.device), 1);
             // Mixed precision: statistics in float32 make the arithmetic float32; each gradient takes its tensor's dtype.
-            var parameterDType = weight?.dtype ?? mean.dtype;
-            var gradWeight = weight is null ? null : (sumDyCentred * invstd).to(parameterDType).MoveToOuterDisposeScope();
-            var gradBias = shift ? sumDy.to(parameterDType).MoveToOuterDisposeScope() : null;
-            gradInput = gradInput.to(input.dtype);
-            return [gradInput.MoveToOuterDisposeScope(), gradWeight!, gradBias!, null!, null!, null!, null!, null!, null!];
+            var parameterDType = weight?.dtype ?? dtype;
+            var gradWeight = weight is null ? null : ChannelVector.Create(weightGradient, [channels], parameterDType, weight.device).MoveToOuterDisposeScope();
+            var gradBias = shift ? ChannelVector.Create(local.AsSpan(0, channels), [channels], parameterDType, input.device).MoveToOuterDisposeScope() : null;
+            if (gradInput.dtype != input.dtype)
+                gradInput = gradInput.to(input.dtype);
+            return [gradInput.MoveToOuterDisposeScope(), gradWeight!, gradBias!, null!];
         }
         catch (Exception failure)
         {
             site.RecordReplicaFailure(failure);
-            return [torch.zeros_like(input), weight is null ? null! : torch.zeros_like(weight), shift ? torch.zeros(channels, input.dtype) : null!, null!, null!, null!, null!, null!, null!];
+            return [torch.zeros_like(input), weight is null ? null! : torch.zeros_like(weight), shift ? torch.zeros(channels, input.dtype) : null!, null!];
         }
     }
 }

@@ -157,23 +157,32 @@ public static class BatchNormStatistics
         public void WriteTo(Tensor runningMean, Tensor runningVar, string path, BatchNormSite? site)
         {
             using var scope = NewDisposeScope();
-            long channels = runningMean.size(0);
+            int channels = checked((int)runningMean.size(0));
             var local = stack(rows);
             foreach (var row in rows)
                 row.Dispose();
             if (site?.StatisticsReducer is { } reducer)
             {
-                var (localCount, localMean, localVariance) = ChannelMoments.Combine(local, channels, ScalarType.Float64, CPU);
-                var packed = cat([full(1, (double)localCount, ScalarType.Float64), localMean, localVariance * (double)localCount]);
-                local = reducer.GatherMoments(site, packed);
+                var (localCount, localMean, localVariance) = ChannelMoments.Combine(local, channels);
+                var packed = new double[2 * channels + 1];
+                packed[0] = localCount;
+                for (int k = 0; k < channels; k++)
+                {
+                    packed[1 + k] = localMean[k];
+                    packed[1 + channels + k] = localVariance[k] * localCount;
+                }
+
+                local = reducer.GatherMoments(site, ChannelVector.Create(packed, [packed.Length], ScalarType.Float64, CPU));
             }
 
-            var (count, mean, biasedVariance) = ChannelMoments.Combine(local, channels, ScalarType.Float64, runningMean.device);
+            var (count, mean, biasedVariance) = ChannelMoments.Combine(local, channels);
             if (count < 2)
                 throw new InvalidOperationException($"'{path}' saw {count} value(s) per channel: a population variance needs two.");
-            using var noGrad = no_grad();
-            runningMean.copy_(mean);
-            runningVar.copy_(biasedVariance * ((double)count / (count - 1)));
+            var unbiasedVariance = new double[channels];
+            for (int k = 0; k < channels; k++)
+                unbiasedVariance[k] = biasedVariance[k] * ((double)count / (count - 1));
+            ChannelVector.Overwrite(runningMean, mean);
+            ChannelVector.Overwrite(runningVar, unbiasedVariance);
         }
     }
 }
