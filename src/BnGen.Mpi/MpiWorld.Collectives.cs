@@ -28,8 +28,11 @@ public sealed unsafe partial class MpiWorld
         IntPtr send = Address(source);
         IntPtr receive = Address(gathered);
         int elements = Count(count, label);
+        // The receive buffer is new and the send buffer only read, so the gather may start before the ranks are
+        // known to agree: one round trip, not two.
         Collective(CollectiveKind.AllGather, count, type, label, (out int request) =>
-            Mpich.MPI_Iallgather(send, elements, DataType(type), receive, elements, DataType(type), Mpich.CommWorld, out request));
+            Mpich.MPI_Iallgather(send, elements, DataType(type), receive, elements, DataType(type), Mpich.CommWorld, out request),
+            inFlight: [source, gathered]);
 
         if (!ReferenceEquals(source, local))
             source.Dispose();
@@ -37,6 +40,9 @@ public sealed unsafe partial class MpiWorld
     }
 
     /// <summary>Replaces <paramref name="buffer"/> (contiguous, CPU, float32/float64/int64) by its sum over all ranks.</summary>
+    /// <remarks>Buffers up to 256 KiB (a site's statistics) are reduced into a copy started together with the agreement
+    /// check, one round trip, and copied back only once the ranks agree; larger ones (gradient buckets), whose transfer
+    /// dwarfs a round trip, are reduced in place after it. Either way a mismatch leaves the buffer unchanged.</remarks>
     public void AllReduceSum(Tensor buffer, string label)
     {
         RequireContiguous(buffer, label);
@@ -44,9 +50,24 @@ public sealed unsafe partial class MpiWorld
         long count = buffer.NumberOfElements;
         IntPtr data = Address(buffer);
         int elements = Count(count, label);
+        if (count * buffer.ElementSize > OverlappedBytes)
+        {
+            Collective(CollectiveKind.AllReduceSum, count, type, label, (out int request) =>
+                Mpich.MPI_Iallreduce(Mpich.InPlace, data, elements, DataType(type), Mpich.Sum, Mpich.CommWorld, out request));
+            return;
+        }
+
+        var sum = torch.empty_like(buffer);
+        IntPtr result = Address(sum);
         Collective(CollectiveKind.AllReduceSum, count, type, label, (out int request) =>
-            Mpich.MPI_Iallreduce(Mpich.InPlace, data, elements, DataType(type), Mpich.Sum, Mpich.CommWorld, out request));
+            Mpich.MPI_Iallreduce(data, result, elements, DataType(type), Mpich.Sum, Mpich.CommWorld, out request),
+            inFlight: [buffer, sum]);
+        using (sum)
+            buffer.copy_(sum);
     }
+
+    /// <summary>Largest buffer whose all-reduce goes into a copy, overlapped with the agreement check.</summary>
+    private const long OverlappedBytes = 256 * 1024;
 
     /// <summary>Overwrites <paramref name="buffer"/> on every rank with rank <paramref name="root"/>'s values.</summary>
     public void Broadcast(Tensor buffer, int root, string label)
@@ -66,20 +87,32 @@ public sealed unsafe partial class MpiWorld
 
     /// <summary>
     /// One collective operation: the header exchange that checks every rank is doing the same, then the operation
-    /// itself (<paramref name="start"/>; none for an agreement), waited for against the deadline, and timed.
+    /// itself (<paramref name="start"/>; none for an agreement), all waited for against one deadline, and timed.
+    /// With <paramref name="inFlight"/> the operation starts right after the exchange, before its outcome is known —
+    /// its buffers must be ones a disagreement may scribble on (fresh, or only read); they are kept alive if it fails.
     /// </summary>
-    private void Collective(CollectiveKind kind, long count, ElementType type, string label, StartCollective? start)
+    private void Collective(CollectiveKind kind, long count, ElementType type, string label, StartCollective? start, Tensor[]? inFlight = null)
     {
         long started = Stopwatch.GetTimestamp();
+        var clock = Stopwatch.StartNew();
+        int operationRequest = Mpich.RequestNull;
         try
         {
-            var operation = Exchange(kind, count, type, label);
+            int exchange = StartExchange(kind, count, type, label);
+            if (start is not null && inFlight is not null)
+                Check(start(out operationRequest), "MPI", label);
+            var operation = FinishExchange(ref exchange, clock);
             if (start is null)
                 return;
-            int code = start(out int request);
-            if (code != Mpich.Success)
-                Check(code, "MPI", operation.Describe());
-            Wait(ref request, operation);
+            if (inFlight is null)
+                Check(start(out operationRequest), "MPI", operation.Describe());
+            Wait(ref operationRequest, operation, clock);
+        }
+        catch (MpiException) when (operationRequest != Mpich.RequestNull && inFlight is not null)
+        {
+            foreach (var buffer in inFlight)
+                abandoned.Add(buffer.alias());
+            throw;
         }
         finally
         {

@@ -25,6 +25,9 @@ internal static class Mpich
     public const int ThreadSerialized = 2;
     public const int MaxErrorString = 512;
     public static readonly IntPtr InPlace = new(-1);
+
+    // MPI_REQUEST_NULL in MPICH's mpi.h: what MPI_Test leaves in a request once it has completed.
+    public const int RequestNull = 0x2c000000;
     public static readonly IntPtr StatusIgnore = new(1);
 
     private static int resolverInstalled;
