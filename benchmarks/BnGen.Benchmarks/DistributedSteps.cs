@@ -14,15 +14,15 @@ namespace BnGen.Benchmarks;
 /// medians on rank 0: step time, time inside MPI collectives (transfer plus waiting for the other ranks), their
 /// ratio, and images per second for the global batch. Run it with -np 1 and -np 2 for the scaling figure.
 /// </summary>
-/// <remarks>mpirun.mpich -np 2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv [global batch] [rounds] [warm-up rounds]</remarks>
+/// <remarks>mpirun.mpich -np 2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv|resnet [global batch] [rounds] [warm-up rounds]</remarks>
 internal static class DistributedSteps
 {
     public static int Run(string network, int globalBatch, int rounds, int warmUpRounds) => MpiWorld.Run(world =>
     {
         torch.set_num_threads(1);
         torch.manual_seed(1);
-        var synchronized = Create(network);
-        var local = Create(network);
+        var (synchronized, imageShape, classes) = Create(network);
+        var (local, _, _) = Create(network);
         SyncBatchNorm.Convert(synchronized, world);
         var variants = new[]
         {
@@ -32,8 +32,8 @@ internal static class DistributedSteps
 
         long start = (long)globalBatch * world.Rank / world.Size;
         long length = (long)globalBatch * (world.Rank + 1) / world.Size - start;
-        var images = torch.randn(length, 1, 28, 28);
-        var labels = torch.randint(0, 10, length, dtype: int64);
+        var images = torch.randn([length, .. imageShape]);
+        var labels = torch.randint(0, classes, length, dtype: int64);
         var stepMs = new double[2][];
         var collectiveMs = new double[2][];
         for (int v = 0; v < 2; v++)
@@ -87,10 +87,11 @@ internal static class DistributedSteps
         return 0;
     });
 
-    private static nn.Module<Tensor, Tensor> Create(string network) => network switch
+    private static (nn.Module<Tensor, Tensor> Network, long[] ImageShape, int Classes) Create(string network) => network switch
     {
-        "mlp" => new SimpleNetBN(),
-        "conv" => new ConvNetBN(),
-        _ => throw new ArgumentException($"network must be mlp or conv, not {network}"),
+        "mlp" => (new SimpleNetBN(), [1, 28, 28], 10),
+        "conv" => (new ConvNetBN(), [1, 28, 28], 10),
+        "resnet" => (new BnGen.TestSupport.ResNet.ResNet18BN(), [3, 64, 64], 1000),
+        _ => throw new ArgumentException($"network must be mlp, conv or resnet, not {network}"),
     };
 }

@@ -37,11 +37,15 @@ if (args.Length > 0 && args[0] == "torchvision-fused")
 if (args.Length > 1 && args[0] == "checkpoint-memory")
     return CheckpointMemoryProbe.Run(args[1]);
 
-// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- sync-compute [rounds]   a synchronized site's own cost (loopback reducer) vs a local one, training steps, interleaved
+// dotnet run -c Release --project benchmarks/BnGen.Benchmarks -- sync-compute [rounds] [batch]   a synchronized site's own cost (loopback reducer) vs a local one, training steps, interleaved
 if (args.Length > 0 && args[0] == "sync-compute")
-    return SynchronizedSiteCompute.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000);
+{
+    int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+    int batch = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64;
+    return SynchronizedSiteCompute.Run(rounds, batch);
+}
 
-// mpirun.mpich -np 1|2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv [global batch] [rounds] [warm-up rounds]
+// mpirun.mpich -np 1|2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll distributed mlp|conv|resnet [global batch] [rounds] [warm-up rounds]
 if (args.Length > 1 && args[0] == "distributed")
 {
     int batch = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 128;

@@ -11,11 +11,12 @@ namespace BnGen.Benchmarks;
 /// What a synchronized site costs beyond a local one before any transport: one process, every site given a loopback
 /// reducer (one replica — the moments come back as they went, the sums unchanged), training steps of the same network
 /// with and without it, interleaved, medians. The distributed figure is this plus the collectives, so this is the part
-/// the site's own code decides. Run with `-- sync-compute [rounds]`.
+/// the site's own code decides. Run with `-- sync-compute [rounds] [batch]` (batch 64: a process's half of a global 128).
 /// </summary>
 public static class SynchronizedSiteCompute
 {
-    public static int Run(int rounds)
+
+    public static int Run(int rounds, int batch)
     {
         set_num_threads(1); // as each MPI process runs
         foreach (string name in new[] { "mlp", "conv" })
@@ -27,9 +28,8 @@ public static class SynchronizedSiteCompute
             foreach (var site in synchronized.modules().OfType<BatchNormSite>())
                 site.StatisticsReducer = new LoopbackReducer();
 
-            // A process's half of a global batch of 128.
-            using var images = randn(64, 1, 28, 28);
-            using var labels = randint(0, 10, new long[] { 64 });
+            using var images = randn(batch, 1, 28, 28);
+            using var labels = randint(0, 10, new long[] { batch });
             var localOptimizer = optim.SGD(local.parameters(), 0.01);
             var synchronizedOptimizer = optim.SGD(synchronized.parameters(), 0.01);
             for (int warm = 0; warm < 300; warm++) // tiered JIT
@@ -38,7 +38,7 @@ public static class SynchronizedSiteCompute
                 Step(synchronized, synchronizedOptimizer, images, labels);
             }
 
-            InterleavedResNet.Report($"{name} training step, batch 64, loopback", "local", rounds,
+            InterleavedResNet.Report($"{name} training step, batch {batch}, loopback", "local", rounds,
                 () => Step(local, localOptimizer, images, labels), () => Step(synchronized, synchronizedOptimizer, images, labels));
         }
 

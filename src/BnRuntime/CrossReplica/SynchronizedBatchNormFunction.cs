@@ -51,14 +51,15 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
         try
         {
             using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad(); // the arithmetic below is the gradient, not something to differentiate
             long[] reduceOver = ChannelLayout.ReductionDimensions(input);
             long[] channelShape = ChannelLayout.BroadcastShape(input);
-            var centred = input - ChannelVector.Create(statistics.Mean, channelShape, statistics.DType, input.device);
+            var dtype = statistics.DType;
+            // Half-precision input is worked on in the statistics' float32, and its gradient rounded back at the end.
+            var x = input.dtype == dtype ? input : input.to(dtype);
             // Accumulated in at least float32, as ATen's kernels accumulate half-precision sums.
             var sumDy = gradOutput.sum(reduceOver, type: ChannelMoments.StatisticsDType(gradOutput.dtype));
-            Tensor sumDyCentred;
-            using (var product = gradOutput * centred)
-                sumDyCentred = product.sum(reduceOver);
+            var sumDyCentred = (x - ChannelVector.Create(statistics.Mean, channelShape, dtype, input.device)).mul_(gradOutput).sum(reduceOver);
 
             // This replica's sums, then the global ones.
             var local = new double[2 * channels];
@@ -70,15 +71,16 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
             ChannelVector.Read(sums, global);
 
             // dx = a·dy + b·(x − mean) + c per channel, with a = w·invstd, b = −a·invstd²·mean(dy·(x − mean)),
-            // c = −a·mean(dy): written into the centred input in place, since large fresh tensors cost more than
-            // arithmetic here (every new buffer is paged in).
+            // c = −a·mean(dy). b·(x − mean) + c is batch norm's own eval transform with weight b/invstd and bias c:
+            // one native pass over x into a new tensor, then a·dy added in place — fewer passes over large
+            // activations than element-wise steps, and no intermediate buffer.
             var w = new double[channels];
             if (weight is null)
                 Array.Fill(w, 1.0);
             else
                 ChannelVector.Read(weight, w);
             var inputScale = new double[channels];
-            var centredScale = new double[channels];
+            var centredWeight = new double[channels];
             var offset = new double[channels];
             var weightGradient = new double[channels];
             double n = statistics.Count;
@@ -86,14 +88,21 @@ internal sealed class SynchronizedBatchNormFunction : autograd.SingleTensorFunct
             {
                 double invstd = statistics.InverseStd[k];
                 inputScale[k] = w[k] * invstd;
-                centredScale[k] = -(global[channels + k] / n * invstd * invstd * inputScale[k]);
+                centredWeight[k] = -(global[channels + k] / n * invstd * inputScale[k]);
                 offset[k] = -(global[k] / n * inputScale[k]);
                 weightGradient[k] = local[channels + k] * invstd;
             }
 
-            var dtype = statistics.DType;
-            var gradInput = centred.mul_(ChannelVector.Create(centredScale, channelShape, dtype, input.device))
-                .add_(ChannelVector.Create(offset, channelShape, dtype, input.device))
+            long[] vector = [channels];
+            var gradInput = nn.functional.batch_norm(
+                    x,
+                    ChannelVector.Create(statistics.Mean, vector, dtype, input.device),
+                    ChannelVector.Create(statistics.BiasedVariance, vector, dtype, input.device),
+                    ChannelVector.Create(centredWeight, vector, dtype, input.device),
+                    ChannelVector.Create(offset, vector, dtype, input.device),
+                    training: false,
+                    momentum: 0,
+                    eps: statistics.Eps)
                 .addcmul_(gradOutput, ChannelVector.Create(inputScale, channelShape, dtype, input.device), 1);
             // Mixed precision: statistics in float32 make the arithmetic float32; each gradient takes its tensor's dtype.
             var parameterDType = weight?.dtype ?? dtype;
