@@ -35,13 +35,7 @@ public sealed class LifecycleTests
 
         Assert.Equal(3, BatchNormFreezing.Freeze(net, trainAffine));
         net.train(); // the pitfall: a parent's train() must not unfreeze
-        var optimizer = optim.SGD(net.parameters().Where(p => p.requires_grad), 0.05);
-        for (int i = 0; i < 3; i++)
-        {
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(net.call(reference[$"batch.{i}"]), reference[$"labels.{i}"]).backward();
-            optimizer.step();
-        }
+        SgdSteps(net, reference, 0.05);
 
         foreach (var (key, value) in net.state_dict())
         {
@@ -79,13 +73,7 @@ public sealed class LifecycleTests
 
         Assert.Equal(20, BatchNormFreezing.Freeze(net, trainAffine));
         net.train(); // the pitfall: a parent's train() must not unfreeze
-        var optimizer = optim.SGD(net.parameters().Where(p => p.requires_grad), 0.001);
-        for (int i = 0; i < 3; i++)
-        {
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(net.call(reference[$"batch.{i}"]), reference[$"labels.{i}"]).backward();
-            optimizer.step();
-        }
+        SgdSteps(net, reference, 0.001);
 
         int compared = 0;
         foreach (var (key, value) in net.state_dict())
@@ -114,6 +102,19 @@ public sealed class LifecycleTests
             // Logits sum 512 features after 20 convolutions: libtorch 1.13 and 2.10 reassociate those sums differently.
             double scale = logits.abs().max().item<float>();
             TensorAssert.Close(logits, net.call(reference["probe"]), 1e-5 * scale, 0, $"{model}: logits of a probe batch after fine-tuning");
+        }
+    }
+
+    /// <summary>One SGD step on each of the fixture's three batches, over the parameters that require a gradient, as
+    /// make_lifecycle_fixtures.py's <c>sgd_steps</c> takes them.</summary>
+    private static void SgdSteps(nn.Module<Tensor, Tensor> net, Dictionary<string, Tensor> reference, double learningRate)
+    {
+        var optimizer = optim.SGD(net.parameters().Where(p => p.requires_grad), learningRate);
+        for (int i = 0; i < 3; i++)
+        {
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(net.call(reference[$"batch.{i}"]), reference[$"labels.{i}"]).backward();
+            optimizer.step();
         }
     }
 

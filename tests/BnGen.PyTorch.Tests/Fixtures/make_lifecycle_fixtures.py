@@ -33,6 +33,15 @@ def batch_norms(model):
     return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
+def sgd_steps(model, images, labels, lr):
+    """One SGD step per batch on the parameters that require a gradient, as the C# tests take them."""
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
+    for batch, label in zip(images, labels):
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(batch), label).backward()
+        optimizer.step()
+
+
 def frozen(seed):
     torch.manual_seed(seed)
     reference = {}
@@ -49,11 +58,7 @@ def frozen(seed):
             bn.eval()
             bn.weight.requires_grad_(train_affine)
             bn.bias.requires_grad_(train_affine)
-        optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.05)
-        for i in range(3):
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(model(images[i]), labels[i]).backward()
-            optimizer.step()
+        sgd_steps(model, images, labels, lr=0.05)
         for key, value in model.state_dict().items():
             reference[prefix + key] = value.clone()
     torch.save(reference, os.path.join(HERE, "ConvNetBN.frozen.pt"))
@@ -154,11 +159,7 @@ def resnet18(seed):
         model.train()
         for bn in batch_norms(model):
             bn.eval()  # statistics used, never updated; gamma and beta train
-        optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.001)
-        for i in range(3):
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(model(images[i]), labels[i]).backward()
-            optimizer.step()
+        sgd_steps(model, images, labels, lr=0.001)
         for key, value in model.state_dict().items():
             if key in hashed and key.endswith("weight"):
                 reference[prefix + "sample." + key] = strided_sample(value)
