@@ -84,15 +84,38 @@ public sealed class SynchronizedTrainingTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("conv", "CumulativeAverage")]
+    [InlineData("conv", "Population")]
+    [InlineData("simple", "Population")]
+    public void Recomputed_statistics_of_a_synchronized_network_are_the_global_ones(string net, string mode)
+    {
+        // Slices 5/3/8 of batches 16, 32 and 48 with different means: update_bn's cumulative average of the global
+        // batches, or the population of every rank's samples — equal to one process on the whole batches.
+        var ranks = Train(net, "float64", "5,3,8", sync: true, steps: 2, recompute: mode);
+
+        foreach (var (rank, categories) in ranks)
+        {
+            Assert.Equal(0, categories["recomputed num_batches_tracked"][0]);
+            var difference = categories["recomputed statistics"];
+            output.WriteLine($"rank {rank} {mode}: max |difference| {difference[0]:E2}, relative {difference[1]:E2}");
+            Assert.True(difference[0] <= 1e-10, $"rank {rank}, {mode}: recomputed statistics differ by {difference[0]:E3}");
+            Assert.True(categories["eval outputs"][1] <= 1e-10, $"rank {rank}, {mode}: eval outputs differ by {categories["eval outputs"][1]:E3} relative");
+        }
+    }
+
     private readonly Dictionary<int, int> convertedSites = new();
 
-    private Dictionary<int, Dictionary<string, double[]>> Train(string net, string dtype, string slices, bool sync, int steps = 5)
+    private Dictionary<int, Dictionary<string, double[]>> Train(string net, string dtype, string slices, bool sync, int steps = 5, string? recompute = null)
     {
         int processes = slices.Split(',').Length;
         string folder = Directory.CreateTempSubdirectory("bngen-mpi-").FullName;
         try
         {
-            var job = MpiJob.Run(processes, Worker.Assembly, ["scenario=train", $"net={net}", $"dtype={dtype}", $"slices={slices}", $"steps={steps}", $"sync={sync}", $"out={folder}"], TimeSpan.FromMinutes(4));
+            string[] arguments = ["scenario=train", $"net={net}", $"dtype={dtype}", $"slices={slices}", $"steps={steps}", $"sync={sync}", $"out={folder}"];
+            if (recompute is not null)
+                arguments = [.. arguments, $"recompute={recompute}"];
+            var job = MpiJob.Run(processes, Worker.Assembly, arguments, TimeSpan.FromMinutes(4));
             output.WriteLine($"mpirun -np {processes}: exit {job.ExitCode} after {job.Elapsed.TotalSeconds:0.0} s");
             Assert.True(job.ExitCode == 0, $"mpirun exited {job.ExitCode}:\n{job.Output}");
             var ranks = new Dictionary<int, Dictionary<string, double[]>>();

@@ -14,6 +14,8 @@ namespace BnGen.Mpi.Worker;
 /// <summary>
 /// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|convert-some|die|stall|throw key=value...
 /// train: net=simple|conv|resnet dtype=float32|float64 slices=5,3,8 steps=5 sync=true|false out=DIR
+///   [recompute=CumulativeAverage|Population]: then BatchNormStatistics.Recompute over three batches of different
+///   sizes and means, each split as the slices are, against one process on the whole batches.
 /// </summary>
 internal static class Program
 {
@@ -108,6 +110,9 @@ internal static class Program
             }
         }
 
+        if (options.TryGetValue("recompute", out string? recompute))
+            Recompute(Enum.Parse<BatchNormRecomputation>(recompute), model, reference, slices, world.Rank, imageShape, dtype, comparison);
+
         // Eval: running statistics only, no communication; identical on every rank.
         model.eval();
         reference.eval();
@@ -125,6 +130,35 @@ internal static class Program
             ["differences"] = comparison.Categories.ToDictionary(c => c.Key, c => new[] { c.Value.MaxAbsolute, c.Value.MaxRelative }),
         };
         File.WriteAllText(path, JsonSerializer.Serialize(report));
+    }
+
+    /// <summary>
+    /// Recomputes the statistics of the synchronized <paramref name="model"/> over this rank's slices of three global
+    /// batches (1×, 2× and 3× the slices, with different means), and of <paramref name="reference"/> over the whole
+    /// batches, and compares every batch norm buffer: on a synchronized network both modes are the global ones.
+    /// </summary>
+    private static void Recompute(BatchNormRecomputation mode, nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> reference, int[] slices, int rank, long[] imageShape, ScalarType dtype, Comparison comparison)
+    {
+        var whole = new List<Tensor>();
+        var mine = new List<Tensor>();
+        for (int b = 1; b <= 3; b++)
+        {
+            torch.manual_seed(2000 + b);
+            var batch = torch.randn([slices.Sum() * b, .. imageShape], dtype: dtype) * b + 0.3 * b;
+            whole.Add(batch);
+            mine.Add(batch.narrow(0, slices.Take(rank).Sum() * b, slices[rank] * b));
+        }
+
+        BatchNormStatistics.Recompute(reference, whole, mode);
+        BatchNormStatistics.Recompute(model, mine, mode);
+        foreach (var (name, buffer) in reference.named_buffers())
+        {
+            var actual = model.get_buffer(name)!;
+            if (buffer.dtype == ScalarType.Int64)
+                comparison.AddExact("recomputed num_batches_tracked", buffer.item<long>(), actual.item<long>());
+            else
+                comparison.Add("recomputed statistics", buffer, actual);
+        }
     }
 
     private static nn.Module<Tensor, Tensor> Create(string net) => net switch
