@@ -8,7 +8,7 @@ using TorchSharp;
 
 namespace BnGen.Mpi;
 
-// Before every collective: the header exchange that checks all ranks are doing the same, and the bounded wait.
+// With every collective: the header exchange that checks all ranks are doing the same, and the bounded wait.
 public sealed unsafe partial class MpiWorld
 {
     // The headers live in pinned arrays, not on the stack: the exchange may still be in flight while the operation

@@ -108,10 +108,16 @@ public sealed unsafe partial class MpiWorld
                 Check(start(out operationRequest), "MPI", operation.Describe());
             Wait(ref operationRequest, operation, clock);
         }
-        catch (MpiException) when (operationRequest != Mpich.RequestNull && inFlight is not null)
+        catch (MpiException error)
         {
-            foreach (var buffer in inFlight)
-                abandoned.Add(buffer.alias());
+            // Whatever failed, the ranks no longer know where the others are: the world refuses further use.
+            failure ??= error;
+            if (operationRequest != Mpich.RequestNull && inFlight is not null)
+            {
+                foreach (var buffer in inFlight)
+                    abandoned.Add(buffer.alias());
+            }
+
             throw;
         }
         finally
