@@ -29,6 +29,22 @@ public sealed class FailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Mismatched_collectives_whose_data_starts_with_the_check_change_nothing()
+    {
+        // A gather and a small sum start together with the ranks' agreement check, into buffers of their own.
+        var job = Run(2, "mismatch-collectives");
+
+        Assert.True(job.ExitCode == 0, job.Output);
+        Assert.Contains("rank 0 refused: MPI ranks disagree", job.Output);
+        Assert.Contains("rank 1 refused: MPI ranks disagree", job.Output);
+        Assert.Contains("all-reduce (sum) of 3 Float64 values for \"three values\"", job.Output);
+        Assert.Contains("all-gather of 2 Float64 values for \"two values\"", job.Output);
+        Assert.Contains("rank 0: buffer unchanged", job.Output);
+        Assert.Contains("rank 1: buffer unchanged", job.Output);
+        Assert.Contains("refused again: Rank", job.Output);
+    }
+
+    [Fact]
     public void A_network_converted_on_some_ranks_only_fails_on_every_rank()
     {
         var job = Run(2, "convert-some");

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace BnGen.Mpi.Worker;
 
 /// <summary>
-/// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|convert-some|die|stall|throw key=value...
+/// Usage: BnGen.Mpi.Worker scenario=train|mismatch-width|mismatch-collectives|convert-some|die|stall|throw key=value...
 /// train: net=simple|conv|resnet dtype=float32|float64 slices=5,3,8 steps=5 sync=true|false out=DIR
 ///   [recompute=CumulativeAverage|Population]: then BatchNormStatistics.Recompute over three batches of different
 ///   sizes and means, each split as the slices are, against one process on the whole batches.
@@ -31,6 +31,7 @@ internal static class Program
             {
                 case "train": Train(world, options); break;
                 case "mismatch-width": MismatchedWidth(world); break;
+                case "mismatch-collectives": MismatchedCollectives(world); break;
                 case "convert-some": ConvertedOnSomeRanks(world); break;
                 case "die": DieMidTraining(world, options); break;
                 case "stall": StallMidTraining(world); break;
@@ -177,6 +178,42 @@ internal static class Program
         SyncBatchNorm.Convert(network, world);
         new DataParallel(network, world);
         throw new InvalidOperationException("Convert accepted networks of different widths");
+    }
+
+    /// <summary>
+    /// Rank 0 sums 3 values, rank 1 gathers 2 — the collectives whose data starts together with the agreement check.
+    /// Both must refuse, leave their buffers as they were, and refuse the world's next collective.
+    /// </summary>
+    private static void MismatchedCollectives(MpiWorld world)
+    {
+        var buffer = world.Rank == 0 ? torch.tensor(new[] { 1.0, 2.0, 3.0 }) : torch.tensor(new[] { 4.0, 5.0 });
+        var before = buffer.clone();
+        try
+        {
+            if (world.Rank == 0)
+                world.AllReduceSum(buffer, "three values");
+            else
+                world.AllGather(buffer, "two values");
+            throw new InvalidOperationException("mismatched collectives completed");
+        }
+        catch (MpiMismatchException error)
+        {
+            Console.Error.WriteLine($"rank {world.Rank} refused: {error.Message}");
+        }
+
+        if (!buffer.eq(before).all().item<bool>())
+            throw new InvalidOperationException($"rank {world.Rank}: the buffer changed after a refused collective");
+        try
+        {
+            world.Agree("after the mismatch");
+            throw new InvalidOperationException("a failed world ran another collective");
+        }
+        catch (MpiException error)
+        {
+            Console.Error.WriteLine($"rank {world.Rank} refused again: {error.Message.Split(';')[0]}");
+        }
+
+        Console.Error.WriteLine($"rank {world.Rank}: buffer unchanged");
     }
 
     private static void ConvertedOnSomeRanks(MpiWorld world)
