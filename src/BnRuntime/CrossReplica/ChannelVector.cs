@@ -51,19 +51,15 @@ internal static class ChannelVector
     }
 
     /// <summary>Overwrites <paramref name="tensor"/> (a running statistic, say) with <paramref name="values"/>, each rounded once.</summary>
+    /// <remarks>Through <c>copy_</c>, not by writing its memory: an in-place operation bumps the tensor's version, so
+    /// a graph that saved it for backward notices the change, as it would PyTorch's own update.</remarks>
     public static void Overwrite(Tensor tensor, ReadOnlySpan<double> values)
     {
         if (values.Length != tensor.NumberOfElements)
             throw new ArgumentException($"Expected {values.Length} values; the tensor holds {tensor.NumberOfElements}.", nameof(tensor));
-        if (!IsDirect(tensor))
-        {
-            using var noGrad = no_grad();
-            using var created = Create(values, tensor.shape, tensor.dtype, tensor.device);
-            tensor.copy_(created);
-            return;
-        }
-
-        Write(tensor, values);
+        using var noGrad = no_grad();
+        using var created = Create(values, tensor.shape, tensor.dtype, tensor.device);
+        tensor.copy_(created);
     }
 
     private static bool IsDirect(Tensor tensor) =>
