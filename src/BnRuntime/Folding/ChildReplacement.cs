@@ -38,7 +38,15 @@ internal static class ChildReplacement
         if (field is null || !field.FieldType.IsInstanceOfType(replacement))
             return false;
 
-        field.SetValue(parent, replacement);
+        try
+        {
+            field.SetValue(parent, replacement);
+        }
+        catch (Exception e) when (e is FieldAccessException or ArgumentException or TargetException)
+        {
+            return false; // a runtime that refuses to set the field: the old module stays, neutralized
+        }
+
         children[name] = replacement; // keeps the child's place, so named_modules and state_dict keep their order
         return true;
     }
