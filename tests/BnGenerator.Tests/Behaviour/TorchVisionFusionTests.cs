@@ -43,6 +43,23 @@ public sealed class TorchVisionFusionTests
         Assert.Empty(model.modules().OfType<BatchNorm2d>());
         Assert.DoesNotContain(model.state_dict().Keys, key => key.EndsWith("running_mean", StringComparison.Ordinal));
 
+        // The fused checkpoint loads into a fused instance, and an unfused one refuses it (its layers have no bias).
+        string checkpoint = System.IO.Path.GetTempFileName();
+        try
+        {
+            model.save(checkpoint);
+            nn.Module<Tensor, Tensor> copy = name == "resnet18" ? torchvision.models.resnet18() : torchvision.models.mobilenet_v2();
+            copy.eval();
+            Assert.ThrowsAny<Exception>(() => copy.load(checkpoint));
+            BatchNormFusion.Fuse(copy);
+            copy.load(checkpoint);
+            TensorAssert.Close(expected, copy.call(probe), 1e-5 * scale, 0, $"{name}: a fused copy loaded from the fused checkpoint");
+        }
+        finally
+        {
+            System.IO.File.Delete(checkpoint);
+        }
+
         model.train();
         var error = Assert.Throws<InvalidOperationException>(() => model.call(probe));
         Assert.Contains("was folded into", error.Message);
