@@ -101,14 +101,7 @@ internal static class Program
             referenceOptimizer.zero_grad();
             foreach (var (name, parameter) in reference.named_parameters())
                 comparison.Add("parameters", parameter, model.get_parameter(name)!);
-            foreach (var (name, buffer) in reference.named_buffers())
-            {
-                var actual = model.get_buffer(name)!;
-                if (buffer.dtype == ScalarType.Int64)
-                    comparison.AddExact("num_batches_tracked", buffer.item<long>(), actual.item<long>());
-                else
-                    comparison.Add("running statistics", buffer, actual);
-            }
+            CompareBuffers(reference, model, comparison, "num_batches_tracked", "running statistics");
         }
 
         if (options.TryGetValue("recompute", out string? recompute))
@@ -152,13 +145,19 @@ internal static class Program
 
         BatchNormStatistics.Recompute(reference, whole, mode);
         BatchNormStatistics.Recompute(model, mine, mode);
+        CompareBuffers(reference, model, comparison, "recomputed num_batches_tracked", "recomputed statistics");
+    }
+
+    /// <summary>Every buffer of <paramref name="model"/> against <paramref name="reference"/>'s: counters exactly, statistics within rounding.</summary>
+    private static void CompareBuffers(nn.Module reference, nn.Module model, Comparison comparison, string counters, string statistics)
+    {
         foreach (var (name, buffer) in reference.named_buffers())
         {
             var actual = model.get_buffer(name)!;
             if (buffer.dtype == ScalarType.Int64)
-                comparison.AddExact("recomputed num_batches_tracked", buffer.item<long>(), actual.item<long>());
+                comparison.AddExact(counters, buffer.item<long>(), actual.item<long>());
             else
-                comparison.Add("recomputed statistics", buffer, actual);
+                comparison.Add(statistics, buffer, actual);
         }
     }
 
