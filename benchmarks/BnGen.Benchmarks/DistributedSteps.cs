@@ -10,7 +10,7 @@ namespace BnGen.Benchmarks;
 
 /// <summary>
 /// Data-parallel training steps under mpirun: the same network trained with synchronized sites and with local
-/// (per-process) batch norm, alternating step by step in one job so both see the same machine. Reports per-step
+/// (per-process) batch norm, alternating step by step (and which goes first) in one job so both see the same machine. Reports per-step
 /// medians on rank 0: step time, time inside MPI collectives (transfer plus waiting for the other ranks), their
 /// ratio, and images per second for the global batch. Run it with -np 1 and -np 2 for the scaling figure.
 /// </summary>
@@ -46,8 +46,10 @@ internal static class DistributedSteps
         // still partly unoptimized and its ratio read 1.6 where 5,000 rounds read 1.5 (SimpleNetBN).
         for (int round = -warmUpRounds; round < rounds; round++)
         {
-            for (int v = 0; v < 2; v++)
+            for (int turn = 0; turn < 2; turn++)
             {
+                // Alternate which runs first, so neither always meets the other's leftovers.
+                int v = round % 2 == 0 ? turn : 1 - turn;
                 var (_, parallel, optimizer) = variants[v];
                 var model = (nn.Module<Tensor, Tensor>)parallel.Network;
                 TimeSpan before = world.CollectiveTime;
@@ -71,6 +73,7 @@ internal static class DistributedSteps
 
         if (world.IsRoot)
         {
+            Console.WriteLine(Machine.Describe());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{network}, {world.Size} process(es), global batch {globalBatch}, {rounds} rounds after {warmUpRounds} warm-up rounds, medians (rank 0):"));
             double[] step = new double[2];
             for (int v = 0; v < 2; v++)

@@ -80,8 +80,16 @@ public static class InterleavedResNet
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
+    private static bool machinePrinted;
+
     internal static void Report(string what, string baseline, int rounds, Func<double> torchVision, Func<double> bnGen)
     {
+        if (!machinePrinted)
+        {
+            Console.WriteLine(Machine.Describe());
+            machinePrinted = true;
+        }
+
         for (int warm = 0; warm < 5; warm++)
         {
             torchVision();
