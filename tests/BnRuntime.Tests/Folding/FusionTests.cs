@@ -153,6 +153,71 @@ public sealed class FusionTests
         public override Tensor forward(Tensor input) => bn1.call(conv1.call(input));
     }
 
+    /// <summary>The fields in a base class, the forward in the derived one.</summary>
+    private abstract class BlockBase : nn.Module<Tensor, Tensor>
+    {
+        protected readonly nn.Module<Tensor, Tensor> conv1 = nn.Conv2d(3, 6, 3, bias: false);
+        protected readonly nn.Module<Tensor, Tensor> bn1 = nn.BatchNorm2d(6);
+
+        protected BlockBase(string name) : base(name)
+        {
+        }
+
+        public nn.Module<Tensor, Tensor> BatchNorm => bn1;
+    }
+
+    private sealed class DerivedBlock : BlockBase
+    {
+        public DerivedBlock() : base(nameof(DerivedBlock)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => bn1.call(conv1.call(input));
+    }
+
+    /// <summary>Auto-properties instead of fields: TorchSharp registers their backing fields.</summary>
+    private sealed class PropertyBlock : nn.Module<Tensor, Tensor>
+    {
+        public PropertyBlock() : base(nameof(PropertyBlock)) => RegisterComponents();
+
+        private nn.Module<Tensor, Tensor> conv1 { get; } = nn.Conv2d(3, 6, 3, bias: false);
+
+        private nn.Module<Tensor, Tensor> bn1 { get; } = nn.BatchNorm2d(6);
+
+        public override Tensor forward(Tensor input) => bn1.call(conv1.call(input));
+    }
+
+    [Fact]
+    public void A_BatchNorm_field_declared_in_a_base_class_leaves_the_forward_too()
+    {
+        using var scope = NewDisposeScope();
+        var model = new DerivedBlock();
+        Warm(model, new long[] { 4, 3, 8, 8 });
+        var probe = randn(2, 3, 8, 8);
+        var expected = model.call(probe);
+
+        BatchNormFusion.Fuse(model);
+
+        TensorAssert.Close(expected, model.call(probe), 1e-5, 1e-5, "eval output after folding a base-class bn1");
+        Assert.IsType<FoldedBatchNorm>(model.BatchNorm);
+    }
+
+    [Fact]
+    public void BatchNorm_held_by_auto_properties_is_refused_by_name_and_nothing_changes()
+    {
+        // TorchSharp registers the backing fields ("<bn1>k__BackingField"), which no bnK/convK rule matches: a clear
+        // refusal naming the module, not a guess.
+        using var scope = NewDisposeScope();
+        var model = new PropertyBlock();
+        Warm(model, new long[] { 4, 3, 8, 8 });
+        var probe = randn(2, 3, 8, 8);
+        var expected = model.call(probe);
+
+        var refused = Assert.Throws<InvalidOperationException>(() => BatchNormFusion.Fuse(model));
+
+        Assert.Contains("k__BackingField' is TorchSharp's BatchNorm2d", refused.Message);
+        Assert.Contains("Nothing was changed", refused.Message);
+        TensorAssert.Identical(expected, model.call(probe), "eval output after a refused fusion");
+    }
+
     [Fact]
     public void TorchSharp_storage_that_taking_a_folded_BatchNorm_out_of_the_forward_relies_on_is_there()
     {
