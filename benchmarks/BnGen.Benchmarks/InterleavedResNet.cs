@@ -31,7 +31,7 @@ public static class InterleavedResNet
             var referenceOptimizer = optim.SGD(reference.parameters(), 0.001);
             ours.train();
             reference.train();
-            Report($"resnet18 train batch 16, caller scope {(callerScope ? "yes" : "no")}", "TorchVision", rounds,
+            Interleaved.Report($"resnet18 train batch 16, caller scope {(callerScope ? "yes" : "no")}", "TorchVision", rounds,
                 () => TrainStep(reference, referenceOptimizer, images, labels, callerScope),
                 () => TrainStep(ours, ourOptimizer, images, labels, callerScope));
         }
@@ -45,10 +45,10 @@ public static class InterleavedResNet
         foreach (int batch in new[] { 1, 16 })
         {
             using var images = rand(batch, 3, 64, 64);
-            Report($"resnet18 eval batch {batch}, unfused", "TorchVision", rounds, () => Eval(reference, images), () => Eval(ours, images));
+            Interleaved.Report($"resnet18 eval batch {batch}, unfused", "TorchVision", rounds, () => Interleaved.Eval(reference, images), () => Interleaved.Eval(ours, images));
             // Fused against unfused BnGen: interleaving TorchVision with the fused network (convs with a bias now) made
             // TorchVision's own median swing from 34 to 72 ms at batch 16 here, so the fusion gain is measured on ours.
-            Report($"resnet18 eval batch {batch}, FuseBatchNorm()", "BnGen unfused", rounds, () => Eval(ours, images), () => Eval(fused, images));
+            Interleaved.Report($"resnet18 eval batch {batch}, FuseBatchNorm()", "BnGen unfused", rounds, () => Interleaved.Eval(ours, images), () => Interleaved.Eval(fused, images));
         }
 
         return 0;
@@ -67,55 +67,5 @@ public static class InterleavedResNet
         }
 
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-    }
-
-    internal static double Eval(nn.Module<Tensor, Tensor> model, Tensor images)
-    {
-        long start = Stopwatch.GetTimestamp();
-        using (no_grad())
-        {
-            using var output = model.forward(images);
-        }
-
-        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-    }
-
-    private static bool machinePrinted;
-
-    internal static void Report(string what, string baseline, int rounds, Func<double> torchVision, Func<double> bnGen)
-    {
-        if (!machinePrinted)
-        {
-            Console.WriteLine(Machine.Describe());
-            machinePrinted = true;
-        }
-
-        for (int warm = 0; warm < 5; warm++)
-        {
-            torchVision();
-            bnGen();
-        }
-
-        var theirs = new double[rounds];
-        var ours = new double[rounds];
-        for (int round = 0; round < rounds; round++)
-        {
-            // Alternate which runs first, so neither always meets the other's leftovers.
-            if (round % 2 == 0)
-            {
-                theirs[round] = torchVision();
-                ours[round] = bnGen();
-            }
-            else
-            {
-                ours[round] = bnGen();
-                theirs[round] = torchVision();
-            }
-        }
-
-        double t = Median.Of(theirs);
-        double o = Median.Of(ours);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{what,-47} {rounds} rounds: {baseline} median {t,10:F1} us, BnGen median {o,10:F1} us, ratio {o / t:F3}"));
     }
 }

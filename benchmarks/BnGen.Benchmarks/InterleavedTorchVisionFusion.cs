@@ -26,8 +26,8 @@ public static class InterleavedTorchVisionFusion
             foreach (int batch in new[] { 1, 16 })
             {
                 using var images = rand(batch, 3, 64, 64);
-                InterleavedResNet.Report($"{name} eval batch {batch}, fused", "unfused", rounds,
-                    () => InterleavedResNet.Eval(unfused, images), () => InterleavedResNet.Eval(fused, images));
+                Interleaved.Report($"{name} eval batch {batch}, fused", "unfused", rounds,
+                    () => Interleaved.Eval(unfused, images), () => Interleaved.Eval(fused, images));
             }
         }
 

@@ -38,7 +38,7 @@ public static class SynchronizedSiteCompute
                 Step(synchronized, synchronizedOptimizer, images, labels);
             }
 
-            InterleavedResNet.Report($"{name} training step, batch {batch}, loopback", "local", rounds,
+            Interleaved.Report($"{name} training step, batch {batch}, loopback", "local", rounds,
                 () => Step(local, localOptimizer, images, labels), () => Step(synchronized, synchronizedOptimizer, images, labels));
         }
 

@@ -93,7 +93,6 @@ public sealed unsafe partial class MpiWorld
     /// </summary>
     private void Collective(CollectiveKind kind, long count, ElementType type, string label, StartCollective? start, Tensor[]? inFlight = null)
     {
-        long started = Stopwatch.GetTimestamp();
         var clock = Stopwatch.StartNew();
         int operationRequest = Mpich.RequestNull;
         try
@@ -122,7 +121,7 @@ public sealed unsafe partial class MpiWorld
         }
         finally
         {
-            collectiveTicks += Stopwatch.GetTimestamp() - started;
+            collectiveTicks += clock.ElapsedTicks; // Stopwatch ticks: CollectiveTime reads them as timestamps
         }
     }
 

@@ -6,18 +6,6 @@ using static TorchSharp.torch.nn;
 
 namespace BnGen.Generator.Tests.Networks;
 
-/// <summary>The article's network with batch norm, declared the way users write it.</summary>
-[BatchNormalized]
-public sealed partial class SimpleNetBN : BatchNormalizedModule
-{
-    private readonly Flatten flatten = Flatten();
-    private readonly Linear fc1 = Linear(28 * 28, 64);
-    private readonly ReLU relu1 = ReLU();
-    private readonly Linear fc2 = Linear(64, 128);
-    private readonly ReLU relu2 = ReLU();
-    private readonly Linear fc3 = Linear(128, 10);
-}
-
 /// <summary>Convolutions, pooling, flatten and a dense head: conv and dense sites in one network.</summary>
 [BatchNormalized]
 public sealed partial class ConvNetBN : BatchNormalizedModule
