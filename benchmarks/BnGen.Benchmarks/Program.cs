@@ -54,5 +54,13 @@ if (args.Length > 1 && args[0] == "distributed")
     return DistributedSteps.Run(args[1], batch, rounds, warmUp);
 }
 
+// mpirun.mpich -np 2 dotnet benchmarks/BnGen.Benchmarks/bin/Release/net10.0/linux-x64/BnGen.Benchmarks.dll allreduce [float32 elements] [rounds]   an all-reduce with no waiting (ResNet-18's gradients by default)
+if (args.Length > 0 && args[0] == "allreduce")
+{
+    long elements = args.Length > 1 ? long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : AllReduceCost.ResNet18Parameters();
+    int rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50;
+    return AllReduceCost.Run(elements, rounds);
+}
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SiteBenchmarks).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;

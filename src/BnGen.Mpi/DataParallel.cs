@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BnGen.Mpi;
@@ -10,17 +11,19 @@ namespace BnGen.Mpi;
 /// Data-parallel training of one network over the ranks of an <see cref="MpiWorld"/>, the part of PyTorch's
 /// <c>DistributedDataParallel</c> that CPU clusters need: every rank starts from rank 0's parameters and buffers,
 /// trains on its own slice of each batch, and after backward averages the gradients over the ranks (in one flat
-/// buffer per dtype, one all-reduce each), so every rank takes the same optimizer step.
+/// buffer per dtype that the gradients live in, one all-reduce each), so every rank takes the same optimizer step.
 /// </summary>
 /// <remarks>
 /// Pair it with <see cref="SyncBatchNorm.Convert"/> so that batch norm, too, sees the global batch; then a step on
 /// N ranks equals one process's step on the concatenated batch. With slices of different sizes, scale each rank's
 /// mean loss by <see cref="LossScale"/> so that the averaged gradient is the global batch's mean gradient.
 /// </remarks>
-public sealed class DataParallel
+public sealed class DataParallel : IDisposable
 {
     private readonly nn.Module network;
     private readonly MpiWorld world;
+    private readonly Dictionary<ScalarType, GradientBucket> buckets = new();
+    private bool disposed;
 
     /// <summary>Wraps <paramref name="network"/> and copies rank 0's parameters and buffers to every rank.</summary>
     /// <exception cref="NotSupportedException">A parameter or buffer is not on the CPU (BnGen.Mpi is CPU-only); nothing was sent.</exception>
@@ -58,19 +61,54 @@ public sealed class DataParallel
     /// Replaces every parameter's gradient by its mean over the ranks. Call after <c>backward()</c> and before the
     /// optimizer's step, on every rank.
     /// </summary>
+    /// <remarks>
+    /// The gradients of each dtype are all-reduced in one flat buffer that this object keeps, and afterwards every
+    /// parameter's <c>grad</c> is a view into it (PyTorch's <c>gradient_as_bucket_view</c>). While they stay views —
+    /// an optimizer's <c>zero_grad()</c> zeroes them in place — backward accumulates straight into the buffer and the
+    /// next call copies nothing; after <c>Module.zero_grad()</c>, which sets them to null, the new gradients are
+    /// copied in once and become views again. Either way the result is the same, bit for bit.
+    /// </remarks>
     /// <exception cref="MpiMismatchException">Ranks have gradients for different parameters.</exception>
     public void AverageGradients()
     {
-        var withGradients = network.named_parameters().Where(p => p.parameter.grad is not null).ToList();
-        foreach (var group in withGradients.GroupBy(p => p.parameter.dtype))
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var scope = torch.NewDisposeScope();
+        var withGradients = new List<(string Name, Parameter Parameter, Tensor Gradient)>();
+        foreach (var (name, parameter) in network.named_parameters())
         {
-            var gradients = group.Select(p => p.parameter.grad!).ToList();
-            using var scope = torch.NewDisposeScope();
-            var bucket = torch.cat(gradients.Select(g => g.reshape(-1)).ToList());
-            world.AllReduceSum(bucket, $"gradients of {gradients.Count} {group.Key} parameters");
-            bucket.div_(world.Size);
-            CopyBack(bucket, gradients);
+            var gradient = parameter.grad;
+            if (gradient is not null)
+                withGradients.Add((name, parameter, gradient));
         }
+
+        foreach (var group in withGradients.GroupBy(p => p.Gradient.dtype))
+        {
+            var members = group.ToList();
+            var gradients = members.Select(m => (m.Name, m.Gradient)).ToList();
+            if (!buckets.TryGetValue(group.Key, out var bucket) || !bucket.Holds(gradients))
+            {
+                bucket?.Dispose();
+                bucket = GradientBucket.For(gradients);
+                buckets[group.Key] = bucket;
+            }
+
+            var copied = bucket.Gather(gradients);
+            world.AllReduceSum(bucket.Buffer, $"gradients of {members.Count} {group.Key} parameters");
+            if (world.Size > 1)
+                bucket.Buffer.div_(world.Size);
+            bucket.AttachViews(members.Select(m => m.Parameter).ToList(), copied);
+        }
+    }
+
+    /// <summary>Releases the gradient buffers. The parameters' gradients stay valid: they keep their memory.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        foreach (var bucket in buckets.Values)
+            bucket.Dispose();
+        buckets.Clear();
     }
 
     private void BroadcastState()

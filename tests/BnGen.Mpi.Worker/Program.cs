@@ -97,7 +97,12 @@ internal static class Program
 
             optimizer.step();
             referenceOptimizer.step();
-            optimizer.zero_grad();
+            // Both ways of clearing gradients: in place, so they stay views into DataParallel's buffer and backward
+            // accumulates there, and set to null, so the next average copies them in.
+            if (step % 2 == 0)
+                optimizer.zero_grad();
+            else
+                model.zero_grad();
             referenceOptimizer.zero_grad();
             foreach (var (name, parameter) in reference.named_parameters())
                 comparison.Add("parameters", parameter, model.get_parameter(name)!);
