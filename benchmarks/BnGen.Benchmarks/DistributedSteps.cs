@@ -95,6 +95,8 @@ internal static class DistributedSteps
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  synchronized / local step time: {step[0] / step[1]:F3}"));
         }
 
+        foreach (var variant in variants)
+            variant.Parallel.Dispose();
         return 0;
     });
 

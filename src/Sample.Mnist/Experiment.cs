@@ -31,7 +31,7 @@ public static class Experiment
         log($"Machine: {machine}; data ready in {dataSeconds:F1} s.");
 
         using var pair = ModelPair.Create(settings.Model);
-        var distribution = world is null ? null : new Distribution(world, pair.Plain, pair.Normalized);
+        using var distribution = world is null ? null : new Distribution(world, pair.Plain, pair.Normalized);
         if (world is not null)
             log($"Distributed: {world.Size} processes, {settings.Training.BatchSize} images per step split across them; batch norm synchronized.");
         IProgressReporter progress = !root ? new SilentProgress() : settings.PlainOutput ? new LineProgress() : new BarProgress();

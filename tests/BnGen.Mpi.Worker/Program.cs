@@ -65,7 +65,7 @@ internal static class Program
         int converted = sync ? SyncBatchNorm.Convert(model, world) : 0;
         long[] imageShape = net == "resnet" ? [3, 32, 32] : [1, 28, 28];
         int classes = net == "resnet" ? 1000 : 10;
-        var parallel = new DataParallel(model, world);
+        using var parallel = new DataParallel(model, world);
         reference.load_state_dict(model.state_dict());
 
         var optimizer = torch.optim.SGD(model.parameters(), 0.1);
@@ -226,7 +226,7 @@ internal static class Program
         var network = new SimpleNetBN();
         if (world.Rank == 0)
             SyncBatchNorm.Convert(network, world);
-        var parallel = new DataParallel(network, world);
+        using var parallel = new DataParallel(network, world);
         network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
         parallel.AverageGradients();
         throw new InvalidOperationException("a network converted on rank 0 only trained without an error");
@@ -264,7 +264,7 @@ internal static class Program
         torch.manual_seed(1);
         var network = new SimpleNetBN();
         SyncBatchNorm.Convert(network, world);
-        var parallel = new DataParallel(network, world);
+        using var parallel = new DataParallel(network, world);
         for (int step = 0; step < steps; step++)
         {
             fault(step);

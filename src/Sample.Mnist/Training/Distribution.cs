@@ -11,7 +11,7 @@ namespace BnGen.Sample.Mnist.Training;
 /// (<see cref="SyncBatchNorm"/>), and gradients are averaged (<see cref="DataParallel"/>), so every rank holds
 /// the same networks after every step — the ones one process would train on the whole batch.
 /// </summary>
-public sealed class Distribution
+public sealed class Distribution : IDisposable
 {
     private readonly DataParallel plain;
     private readonly DataParallel normalized;
@@ -25,6 +25,13 @@ public sealed class Distribution
     }
 
     public MpiWorld World { get; }
+
+    /// <summary>Frees both networks' gradient buffers.</summary>
+    public void Dispose()
+    {
+        plain.Dispose();
+        normalized.Dispose();
+    }
 
     public DataParallel For(nn.Module network) => ReferenceEquals(network, plain.Network) ? plain : normalized;
 
