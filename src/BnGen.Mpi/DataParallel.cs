@@ -81,6 +81,7 @@ public sealed class DataParallel : IDisposable
                 withGradients.Add((name, parameter, gradient));
         }
 
+        RequireCpuGradients(withGradients.Select(g => (g.Name, g.Gradient)));
         foreach (var group in withGradients.GroupBy(p => p.Gradient.dtype))
         {
             var members = group.ToList();
@@ -97,6 +98,22 @@ public sealed class DataParallel : IDisposable
             if (world.Size > 1)
                 bucket.Buffer.div_(world.Size);
             bucket.AttachViews(members.Select(m => m.Parameter).ToList(), copied);
+        }
+    }
+
+    /// <summary>
+    /// Refuses, before any gradient is moved, one that is off the CPU (a network moved to a device after it was
+    /// wrapped): the buffer and MPICH's collectives are in host memory.
+    /// </summary>
+    internal static void RequireCpuGradients(IEnumerable<(string Name, Tensor Gradient)> gradients)
+    {
+        foreach (var (name, gradient) in gradients)
+        {
+            if (gradient.device_type != DeviceType.CPU)
+            {
+                throw new NotSupportedException(
+                    $"DataParallel.AverageGradients: the gradient of '{name}' is on {gradient.device}, and BnGen.Mpi averages CPU tensors only (MPICH's collectives read host memory). Nothing was changed. Keep the network on the CPU (network.cpu()) while it is trained data-parallel.");
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using BnGen.TestSupport.Article;
@@ -84,6 +85,19 @@ public sealed class GradientBucketTests
         Assert.False(bucket.Holds(reshaped));
         var converted = Gradients(network).Select(g => (g.Name, g.Gradient.to(float64))).ToList();
         Assert.False(bucket.Holds(converted));
+    }
+
+    [Fact]
+    public void A_gradient_off_the_CPU_is_refused_by_name_before_anything_moves()
+    {
+        using var onCpu = torch.zeros(3);
+        using var elsewhere = torch.zeros(3, device: torch.META);
+
+        var error = Assert.Throws<NotSupportedException>(() =>
+            DataParallel.RequireCpuGradients([("fc1.weight", onCpu), ("fc2.bias", elsewhere)]));
+        Assert.Contains("the gradient of 'fc2.bias' is on meta", error.Message);
+        Assert.Contains("Nothing was changed", error.Message);
+        DataParallel.RequireCpuGradients([("fc1.weight", onCpu)]);
     }
 
     /// <summary>
