@@ -68,7 +68,9 @@ public sealed class DataParallel : IDisposable
     /// next call copies nothing; after <c>Module.zero_grad()</c>, which sets them to null, the new gradients are
     /// copied in once and become views again. Either way the result is the same, bit for bit.
     /// </remarks>
-    /// <exception cref="MpiMismatchException">Ranks have gradients for different parameters.</exception>
+    /// <exception cref="MpiMismatchException">Ranks have gradients for different parameters; no gradient was changed.</exception>
+    /// <exception cref="NotSupportedException">A gradient is off the CPU; nothing was changed.</exception>
+    /// <exception cref="ObjectDisposedException">This object was disposed.</exception>
     public void AverageGradients()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
