@@ -45,6 +45,21 @@ public sealed class FailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Averaging_gradients_of_different_parameters_is_refused_with_every_gradient_unchanged()
+    {
+        // After one averaged step the gradients are views into DataParallel's buffer: a refusal must not touch them.
+        var job = Run(2, "mismatch-gradients");
+
+        Assert.True(job.ExitCode == 0, job.Output);
+        Assert.Contains("rank 0 refused: MPI ranks disagree", job.Output);
+        Assert.Contains("rank 1 refused: MPI ranks disagree", job.Output);
+        Assert.Contains("gradients of 10 Float32 parameters", job.Output);
+        Assert.Contains("gradients of 9 Float32 parameters", job.Output);
+        Assert.Contains("rank 0: 10 gradients unchanged", job.Output);
+        Assert.Contains("rank 1: 9 gradients unchanged", job.Output);
+    }
+
+    [Fact]
     public void A_network_converted_on_some_ranks_only_fails_on_every_rank()
     {
         var job = Run(2, "convert-some");

@@ -33,6 +33,7 @@ internal static class Program
                 case "mismatch-width": MismatchedWidth(world); break;
                 case "mismatch-collectives": MismatchedCollectives(world); break;
                 case "convert-some": ConvertedOnSomeRanks(world); break;
+                case "mismatch-gradients": MismatchedGradients(world); break;
                 case "die": DieMidTraining(world, options); break;
                 case "stall": StallMidTraining(world); break;
                 case "throw": ThrowMidTraining(world); break;
@@ -218,6 +219,45 @@ internal static class Program
         }
 
         Console.Error.WriteLine($"rank {world.Rank}: buffer unchanged");
+    }
+
+    /// <summary>
+    /// One averaged step (the gradients become views into DataParallel's buffer), then a second backward after which
+    /// rank 1 has no gradient for fc3.bias: both ranks must refuse the average and keep their gradients as they were.
+    /// </summary>
+    private static void MismatchedGradients(MpiWorld world)
+    {
+        torch.manual_seed(1);
+        var network = new SimpleNetBN();
+        using var parallel = new DataParallel(network, world);
+        var optimizer = torch.optim.SGD(network.parameters(), 0.1);
+        network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
+        parallel.AverageGradients();
+        optimizer.step();
+        optimizer.zero_grad();
+        network.forward(torch.randn(4, 1, 28, 28)).sum().backward();
+        if (world.Rank == 1)
+            network.get_parameter("fc3.bias")!.grad = null;
+        var before = network.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        try
+        {
+            parallel.AverageGradients();
+            throw new InvalidOperationException("gradients of different parameters were averaged");
+        }
+        catch (MpiMismatchException error)
+        {
+            Console.Error.WriteLine($"rank {world.Rank} refused: {error.Message}");
+        }
+
+        foreach (var (name, parameter) in network.named_parameters())
+        {
+            bool had = before.TryGetValue(name, out var expected);
+            var gradient = parameter.grad;
+            if (had != gradient is not null || (gradient is not null && !gradient.eq(expected!).all().item<bool>()))
+                throw new InvalidOperationException($"rank {world.Rank}: the gradient of '{name}' changed after a refused average");
+        }
+
+        Console.Error.WriteLine($"rank {world.Rank}: {before.Count} gradients unchanged");
     }
 
     private static void ConvertedOnSomeRanks(MpiWorld world)
