@@ -31,7 +31,7 @@ public sealed class DataParallel : IDisposable
     public DataParallel(nn.Module network, MpiWorld world)
     {
         this.network = network ?? throw new ArgumentNullException(nameof(network));
-        SyncBatchNorm.RequireCpu(network, nameof(DataParallel));
+        CpuOnly.Require(network, nameof(DataParallel));
         this.world = world ?? throw new ArgumentNullException(nameof(world));
         BroadcastState();
     }
@@ -83,7 +83,8 @@ public sealed class DataParallel : IDisposable
                 withGradients.Add((name, parameter, gradient));
         }
 
-        RequireCpuGradients(withGradients.Select(g => (g.Name, g.Gradient)));
+        // Before any gradient is moved: a network moved to a device after it was wrapped.
+        CpuOnly.Require(withGradients.Select(g => ($"the gradient of '{g.Name}'", g.Gradient)), "DataParallel.AverageGradients");
         foreach (var group in withGradients.GroupBy(p => p.Gradient.dtype))
         {
             var members = group.ToList();
@@ -100,22 +101,6 @@ public sealed class DataParallel : IDisposable
             if (world.Size > 1)
                 bucket.Buffer.div_(world.Size);
             bucket.AttachViews(members.Select(m => m.Parameter).ToList(), copied);
-        }
-    }
-
-    /// <summary>
-    /// Refuses, before any gradient is moved, one that is off the CPU (a network moved to a device after it was
-    /// wrapped): the buffer and MPICH's collectives are in host memory.
-    /// </summary>
-    internal static void RequireCpuGradients(IEnumerable<(string Name, Tensor Gradient)> gradients)
-    {
-        foreach (var (name, gradient) in gradients)
-        {
-            if (gradient.device_type != DeviceType.CPU)
-            {
-                throw new NotSupportedException(
-                    $"DataParallel.AverageGradients: the gradient of '{name}' is on {gradient.device}, and BnGen.Mpi averages CPU tensors only (MPICH's collectives read host memory). Nothing was changed. Keep the network on the CPU (network.cpu()) while it is trained data-parallel.");
-            }
         }
     }
 

@@ -21,13 +21,15 @@ internal sealed class GradientBucket : IDisposable
     private readonly string[] names;
     private readonly long[][] shapes;
     private readonly long[] offsets;
+    private readonly long[] counts;
     private readonly IntPtr start;
 
-    private GradientBucket(string[] names, long[][] shapes, long[] offsets, Tensor buffer)
+    private GradientBucket(string[] names, long[][] shapes, long[] offsets, long[] counts, Tensor buffer)
     {
         this.names = names;
         this.shapes = shapes;
         this.offsets = offsets;
+        this.counts = counts;
         Buffer = buffer;
         start = AddressOf(buffer);
     }
@@ -41,18 +43,20 @@ internal sealed class GradientBucket : IDisposable
         var names = new string[gradients.Count];
         var shapes = new long[gradients.Count][];
         var offsets = new long[gradients.Count];
+        var counts = new long[gradients.Count];
         long total = 0;
         for (int i = 0; i < gradients.Count; i++)
         {
             names[i] = gradients[i].Name;
             shapes[i] = gradients[i].Gradient.shape;
             offsets[i] = total;
-            total += gradients[i].Gradient.NumberOfElements;
+            counts[i] = gradients[i].Gradient.NumberOfElements;
+            total += counts[i];
         }
 
         // Outlives the caller's dispose scope: it is kept from step to step, and the gradients are views into it.
         var buffer = torch.zeros(total, gradients[0].Gradient.dtype).DetachFromDisposeScope();
-        return new GradientBucket(names, shapes, offsets, buffer);
+        return new GradientBucket(names, shapes, offsets, counts, buffer);
     }
 
     /// <summary>Whether this bucket was made for exactly these parameters, in this order, with these shapes.</summary>
@@ -106,16 +110,8 @@ internal sealed class GradientBucket : IDisposable
     /// <summary>The parameter's part of the buffer, in the parameter's shape.</summary>
     private Tensor Slot(int index)
     {
-        using var flat = Buffer.narrow(0, offsets[index], ElementCount(index));
+        using var flat = Buffer.narrow(0, offsets[index], counts[index]);
         return flat.view(shapes[index]);
-    }
-
-    private long ElementCount(int index)
-    {
-        long count = 1;
-        foreach (long size in shapes[index])
-            count *= size;
-        return count;
     }
 
     /// <summary>
@@ -123,7 +119,7 @@ internal sealed class GradientBucket : IDisposable
     /// slot's address. Nothing but a view of the buffer can start at an address inside it.
     /// </summary>
     private bool IsViewAt(Tensor gradient, int index) =>
-        gradient.NumberOfElements == ElementCount(index)
+        gradient.NumberOfElements == counts[index]
         && gradient.NumberOfElements > 0
         && gradient.is_contiguous()
         && AddressOf(gradient) == start + (nint)(offsets[index] * Buffer.ElementSize);

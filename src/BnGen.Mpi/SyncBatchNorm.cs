@@ -46,7 +46,7 @@ public static class SyncBatchNorm
 
     internal static List<(string Path, BatchNormSite Site)> SitesOf(nn.Module network)
     {
-        RequireCpu(network, "SyncBatchNorm.Convert");
+        CpuOnly.Require(network, "SyncBatchNorm.Convert");
         var sites = new List<(string, BatchNormSite)>();
         foreach (var (path, module) in network.named_modules())
         {
@@ -63,23 +63,6 @@ public static class SyncBatchNorm
         }
 
         return sites;
-    }
-
-    /// <summary>
-    /// Refuses, before anything communicates or changes, a network with a parameter or buffer off the CPU: MPICH's
-    /// collectives here read and write host memory, and a device tensor would fail deep inside libtorch instead.
-    /// </summary>
-    /// <exception cref="NotSupportedException">A tensor is not on the CPU; the message names it and its device.</exception>
-    internal static void RequireCpu(nn.Module network, string caller)
-    {
-        foreach (var (path, tensor) in network.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(network.named_buffers()))
-        {
-            if (tensor.device_type != DeviceType.CPU)
-            {
-                throw new NotSupportedException(
-                    $"{caller}: '{path}' is on {tensor.device}, and BnGen.Mpi synchronizes CPU tensors only (MPICH's collectives read host memory). Nothing was changed. Train data-parallel on the CPU (network.cpu()), or on one device without BnGen.Mpi.");
-            }
-        }
     }
 
     // A short, stable fingerprint of the site layout, so the agreement label fits the header.

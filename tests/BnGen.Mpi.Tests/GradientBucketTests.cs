@@ -94,10 +94,10 @@ public sealed class GradientBucketTests
         using var elsewhere = torch.zeros(3, device: torch.META);
 
         var error = Assert.Throws<NotSupportedException>(() =>
-            DataParallel.RequireCpuGradients([("fc1.weight", onCpu), ("fc2.bias", elsewhere)]));
+            CpuOnly.Require([("the gradient of 'fc1.weight'", onCpu), ("the gradient of 'fc2.bias'", elsewhere)], "DataParallel.AverageGradients"));
         Assert.Contains("the gradient of 'fc2.bias' is on meta", error.Message);
         Assert.Contains("Nothing was changed", error.Message);
-        DataParallel.RequireCpuGradients([("fc1.weight", onCpu)]);
+        CpuOnly.Require([("the gradient of 'fc1.weight'", onCpu)], "DataParallel.AverageGradients");
     }
 
     /// <summary>
